@@ -1,0 +1,58 @@
+"""The `stackmff-nb` program, run as a user would: a real process, real files."""
+import subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+from skimage import data as skdata
+from stackmff_nb.io import read_image, read_training_set, write_image
+
+EXE = str(Path(sys.executable).parent / "stackmff-nb")
+
+def run(*args, **kw):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, **kw)
+
+def test_help_lists_subcommands():
+    r = run("--help"); assert r.returncode == 0
+    for cmd in ("demo", "synth"): assert cmd in r.stdout
+    r = run("synth", "--help"); assert r.returncode == 0 and "--depth" in r.stdout
+
+def test_demo_writes_results(tmp_path):
+    r = run("demo", "-o", tmp_path / "demo", "--size", "160", "-n", "8")
+    assert r.returncode == 0, r.stderr
+    assert "Laplacian" in r.stdout and str(tmp_path / "demo") in r.stdout
+    out = tmp_path / "demo"
+    fused = read_image(out / "fused.png"); assert fused.shape == (160, 160, 3) and fused.dtype == np.uint8
+    assert read_image(out / "focus_map.png").shape == (160, 160, 3)
+    assert read_image(out / "figure.png").ndim == 3
+    assert len(list((out / "stack").glob("*.png"))) == 8
+    psnr = float(r.stdout.split("PSNR ")[1].split(" dB")[0]); assert psnr > 35
+
+def test_synth_three_images(tmp_path):
+    pics, depths = tmp_path / "pics", tmp_path / "depths"; pics.mkdir(); depths.mkdir()
+    for i, name in enumerate(("astronaut", "coffee", "chelsea")):
+        write_image(pics / f"{name}.jpg", getattr(skdata, name)()[:120, :160])
+    yy = np.tile(np.linspace(0, 255, 120)[:, None], (1, 160)).astype(np.uint8)
+    write_image(depths / "coffee.png", yy)   # one picture with a depth map, two procedural
+    r = run("synth", pics, "-o", tmp_path / "set", "-n", "8", "12", "--seed", "3", "--depth", depths)
+    assert r.returncode == 2 and "astronaut" in r.stderr and "no depth map" in r.stderr   # --depth given: every picture needs one
+    assert not (tmp_path / "set" / "image_stacks").exists() or not any((tmp_path / "set" / "image_stacks").iterdir())
+    r = run("synth", pics, "-o", tmp_path / "set", "-n", "8", "12", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    scenes = read_training_set(tmp_path / "set")
+    assert [s["scene"] for s in scenes] == ["astronaut", "chelsea", "coffee"]
+    for s in scenes:
+        assert s["n"] in (8, 12) and s["aif"] is not None
+        frames = [read_image(f) for f in s["files"]]
+        assert all(f.shape == (120, 160, 3) for f in frames)
+        assert read_image(s["depth"]).shape == (120, 160)
+    r = run("synth", pics, "-o", tmp_path / "set")
+    assert r.returncode == 2 and "already holds a training set" in r.stderr
+
+@pytest.mark.parametrize("setup,needle", [
+    (lambda d: None, "no image files found"),
+    (lambda d: (d / "a.png").write_text("hello"), "a.png: not an image"),
+])
+def test_synth_bad_input(tmp_path, setup, needle):
+    src = tmp_path / "src"; src.mkdir(); setup(src)
+    r = run("synth", src, "-o", tmp_path / "out")
+    assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr

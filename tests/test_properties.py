@@ -1,0 +1,72 @@
+"""Properties of the optics and the synthesis that must hold for any input (hypothesis)."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+from stackmff_nb.optics import coc_radius, gaussian_psf, render_defocus
+from stackmff_nb.synth import layered_stack, depth_regions
+from stackmff_nb.io import natural_key
+
+sizes = st.tuples(st.integers(4, 24), st.integers(4, 24))
+
+@st.composite
+def scenes(draw, dtype=np.uint8):
+    h, w = draw(sizes)
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    c = draw(st.sampled_from([None, 3]))
+    img = rng.integers(0, 256, (h, w) if c is None else (h, w, c)).astype(dtype)
+    depth = rng.random((h, w)) * draw(st.floats(0.0, 100.0))
+    return img, depth
+
+@settings(max_examples=60, deadline=None)
+@given(scenes(), st.integers(1, 12))
+def test_layered_stack_in_focus_region_is_exact(scene, n):
+    img, depth = scene
+    stack, regions = layered_stack(img, depth, n)
+    assert stack.shape == (n,) + img.shape and stack.dtype == img.dtype
+    assert regions.min() >= 0 and regions.max() <= n - 1
+    for k in range(n): assert np.array_equal(stack[k][regions == k], img[regions == k])
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1000, allow_nan=False), min_size=2, max_size=50), st.integers(1, 30))
+def test_regions_follow_depth_order(ds, n):
+    d = np.array(ds)
+    r = depth_regions(d, n)
+    order = np.argsort(d, kind="stable")
+    assert np.all(np.diff(r[order]) >= 0)           # nearer never gets a farther region
+    if d.max() > d.min(): assert r[d.argmin()] == 0 and r[d.argmax()] == n - 1
+    # normalised depth and normalised region agree within one quantisation step (Sec. 3.5)
+    if d.max() > d.min() and n > 1:
+        dn = (d - d.min()) / (d.max() - d.min())
+        assert np.abs(dn - r / (n - 1)).max() <= 1 / n + 1e-9
+
+@settings(max_examples=40, deadline=None)
+@given(scenes(), st.integers(2, 10), st.data())
+def test_partial_span_places_scene_inside(scene, n, data):
+    img, depth = scene
+    lo = data.draw(st.integers(0, n - 1)); hi = data.draw(st.integers(lo, n - 1))
+    stack, regions = layered_stack(img, depth, n, span=(lo, hi))
+    assert regions.min() >= lo and regions.max() <= hi
+    for k in range(lo, hi + 1): assert np.array_equal(stack[k][regions == k], img[regions == k])
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0, 20))
+def test_psf_sums_to_one(sigma):
+    assert abs(gaussian_psf(sigma).sum() - 1) < 1e-9
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.1, 50), st.floats(0.2, 50), st.floats(1.0, 22))
+def test_coc_zero_only_at_focus(d, s, F):
+    assert coc_radius(s, s, 0.05, F) == 0
+    if abs(d - s) > 1e-9 and s > 0.05: assert coc_radius(d, s, 0.05, F) > 0
+
+@settings(max_examples=20, deadline=None)
+@given(scenes())
+def test_zero_blur_renders_input(scene):
+    img, depth = scene
+    out = render_defocus(img, depth + 1.0, 1.5, k=0.0, n_layers=8)
+    assert np.array_equal(out, img.astype(np.float32) / 255)
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=30, unique=True))
+def test_natural_sort_orders_numbers(nums):
+    names = [f"frame_{n}.png" for n in nums]
+    assert [natural_key(x)[1] for x in sorted(names, key=natural_key)] == sorted(nums)
