@@ -1,0 +1,72 @@
+"""The network from the installed package: parity with the authors' code, the public API, sizes and layer counts."""
+import subprocess, sys, json, warnings
+from pathlib import Path
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+import stackmff_nb as smn
+from stackmff_nb.baselines import gather_layers
+from conftest import REFERENCE, DATA
+
+OFFICIAL = REFERENCE / "stackmff_v2_official.pth"
+pytestmark = pytest.mark.skipif(not OFFICIAL.is_file(), reason="../shared/reference is not beside this checkout")
+
+@pytest.fixture(scope="module")
+def official():
+    return smn.load_model("official", OFFICIAL)
+
+def test_stage_parity(official):
+    ref = np.load(REFERENCE / "stages_small.npz")
+    with torch.no_grad(): out = official(torch.from_numpy(ref["input"]))
+    assert np.abs(out["ulda"].numpy() - ref["ulda"]).max() < 1e-4
+    assert np.abs(out["scores"].numpy() - ref["logits"]).max() < 1e-4
+    assert np.abs(out["probs"].numpy() - ref["probs"]).max() < 1e-4
+    assert np.abs(out["focus"].numpy() + 1 - ref["expected_index_1based"][:, 0]).max() < 1e-4
+
+def test_keyboard_end_to_end_official_mode(official):
+    res = smn.fuse(DATA / "mobile_depth_keyboard", official, compat="official")
+    theirs = np.load(REFERENCE / "keyboard_end_to_end.npz")["index"]
+    assert (res.index == theirs).mean() >= 0.999
+    assert (res.fused == smn.read_image(REFERENCE / "keyboard_fused_official.png")).all(-1).mean() >= 0.999
+
+@pytest.mark.parametrize("n", [1, 2, 64])
+def test_layer_counts(official, n):
+    rng = np.random.default_rng(n)
+    frames = rng.integers(0, 256, (n, 40, 52, 3), dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = smn.fuse(frames, official)
+    assert res.fused.shape == (40, 52, 3) and res.index.shape == (40, 52)
+    assert res.index.min() >= 0 and res.index.max() <= n - 1 and np.isfinite(res.focus).all()
+    if n == 1: assert np.array_equal(res.fused, frames[0])
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(2, 6), st.integers(8, 70), st.integers(8, 70), st.sampled_from([np.uint8, np.uint16]), st.booleans(), st.integers(0, 10**6))
+def test_sampling_property(official, n, h, w, dtype, colour, seed):
+    rng = np.random.default_rng(seed)
+    hi = 255 if dtype == np.uint8 else 65535
+    frames = rng.integers(0, hi + 1, (n, h, w, 3) if colour else (n, h, w)).astype(dtype)
+    res = smn.fuse(frames, official)
+    assert res.fused.dtype == dtype and res.fused.shape == frames.shape[1:]
+    assert np.array_equal(res.fused, gather_layers(frames, res.index))      # every pixel comes from the stack
+    again = smn.fuse(frames, official)
+    assert np.array_equal(again.index, res.index)                           # deterministic
+
+def test_cli_fuse_keyboard(tmp_path):
+    exe = Path(sys.executable).parent / "stackmff-nb"
+    r = subprocess.run([str(exe), "fuse", str(DATA / "mobile_depth_keyboard"), "-o", str(tmp_path / "out"),
+                        "--model", str(OFFICIAL), "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["n"] == 32 and s["method"] == "stackmff" and len(s["outputs"]) == 4
+    assert smn.read_image(tmp_path / "out" / "fused.jpg").shape == (360, 640, 3)
+    idx = np.load(tmp_path / "out" / "index.npy"); assert idx.shape == (360, 640) and idx.max() <= 31
+
+def test_bad_checkpoint_cli(tmp_path):
+    exe = Path(sys.executable).parent / "stackmff-nb"
+    bad = tmp_path / "weights.pth"; bad.write_bytes(b"\x00" * 100)
+    r = subprocess.run([str(exe), "fuse", str(DATA / "mobile_depth_keyboard"), "-o", str(tmp_path / "o"), "--model", str(bad)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "weights.pth: not a readable PyTorch checkpoint" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()
