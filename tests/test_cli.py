@@ -19,7 +19,7 @@ def test_help_lists_subcommands():
 def test_demo_writes_results(tmp_path):
     r = run("demo", "-o", tmp_path / "demo", "--size", "160", "-n", "8")
     assert r.returncode == 0, r.stderr
-    assert "Laplacian" in r.stdout and str(tmp_path / "demo") in r.stdout
+    assert "fused with the StackMFF V2 network (default weights)" in r.stdout and str(tmp_path / "demo") in r.stdout
     out = tmp_path / "demo"
     fused = read_image(out / "fused.png"); assert fused.shape == (160, 160, 3) and fused.dtype == np.uint8
     assert read_image(out / "focus_map.png").shape == (160, 160, 3)
