@@ -76,3 +76,26 @@ def test_eval_authors_layout(tmp_path):
     rows = list(__import__("csv").DictReader(open(tmp_path / "res" / "results.csv")))
     assert len(rows) == 6 * 3 and all(float(x["psnr"]) > 25 for x in rows)
     assert "mean rank" in (tmp_path / "res" / "table4.md").read_text()
+
+def test_fuse_batch_continues_past_a_broken_stack(tmp_path):
+    from stackmff_nb.synth import layered_stack, depth_occluders
+    img = skdata.coffee()[:64, :96]
+    root = tmp_path / "stacks"
+    for name in ("a", "b"):
+        stack, _ = layered_stack(img, depth_occluders(64, 96, np.random.default_rng(1)), 4)
+        (root / name).mkdir(parents=True)
+        for k, layer in enumerate(stack): write_image(root / name / f"{k}.png", layer)
+    (root / "broken").mkdir(); write_image(root / "broken" / "0.png", img); write_image(root / "broken" / "1.png", img[:32])
+    r = run("fuse", root, "-o", tmp_path / "out", "--method", "laplacian", "-q")
+    assert r.returncode == 2 and "broken" in r.stderr and "differs" in r.stderr
+    assert (tmp_path / "out" / "a" / "fused.png").is_file() and (tmp_path / "out" / "b" / "index.npy").is_file()
+    assert not (tmp_path / "out" / "broken").exists() or not any((tmp_path / "out" / "broken").iterdir())
+
+def test_fuse_unwritable_output(tmp_path):
+    src = tmp_path / "s"; src.mkdir()
+    for k in range(2): write_image(src / f"{k}.png", skdata.coffee()[:32, :32])
+    (tmp_path / "afile").write_text("x")                     # a folder cannot be made inside a file, even by root
+    r = run("fuse", src, "-o", tmp_path / "afile" / "sub", "--method", "laplacian")
+    assert r.returncode == 2 and "afile/sub: cannot create the output folder" in r.stderr and "Traceback" not in r.stderr
+    r = run("fuse", src, "-o", tmp_path / "afile", "--method", "laplacian")
+    assert r.returncode == 2 and "exists and is not a folder" in r.stderr

@@ -1,0 +1,77 @@
+"""The focus-regression explorer in real JupyterLab, in Debian's Chromium through Playwright.
+
+Starts JupyterLab on 127.0.0.1 over a copy of `13_widgets`, runs all cells, moves the explorer's x
+slider with the keyboard, and checks that the plot's data changed; saves a screenshot. The server is
+stopped by its PID."""
+import json, os, secrets, shutil, signal, socket, subprocess, sys, time
+from pathlib import Path
+import pytest
+from conftest import ROOT, SHARED
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+
+def free_port():
+    with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+@pytest.fixture
+def lab(tmp_path):
+    (tmp_path / "shared").symlink_to(SHARED.resolve())
+    nbdir = tmp_path / "work" / "nbs"; nbdir.mkdir(parents=True)
+    nb = json.loads((ROOT / "nbs" / "13_widgets.ipynb").read_text())
+    for c in nb["cells"]:
+        if c["cell_type"] == "code": c["outputs"], c["execution_count"] = [], None
+    (nbdir / "13_widgets.ipynb").write_text(json.dumps(nb))
+    settings = Path(sys.prefix) / "share/jupyter/lab/settings"; settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}))
+    port, token = free_port(), secrets.token_hex(16)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+                             "--no-browser", f"--ServerApp.token={token}", f"--ServerApp.root_dir={tmp_path / 'work'}",
+                             "--LabApp.extension_manager=readonly", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                            stdout=open(tmp_path / "lab.log", "w"), stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "Agg"})
+    try:
+        for _ in range(120):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close(); break
+            except OSError: time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/lab/tree/nbs/13_widgets.ipynb?token={token}"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try: proc.wait(20)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+PLOT_Y = """() => {
+  const s = document.querySelector('.widget-slider');
+  const area = s && s.closest('.jp-OutputArea');
+  const p = area && area.querySelector('.js-plotly-plot');
+  return p && p.data ? JSON.stringify(p.data[4].y) : null;
+}"""
+
+def test_regression_explorer_in_jupyterlab(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(lab, timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-Toolbar", timeout=60_000)
+        for attempt in range(10):                        # the first click can be swallowed while the kernel starts
+            page.click("text=Run", timeout=30_000)
+            page.click("[data-command='runmenu:run-all']", timeout=30_000)
+            try:
+                page.wait_for_function("() => !!document.querySelector('.jp-Cell .jp-InputPrompt') && /\\[\\d+\\]/.test(document.querySelector('.jp-CodeCell .jp-InputPrompt').textContent)", timeout=20_000)
+                break
+            except Exception: page.keyboard.press("Escape")
+        page.wait_for_selector(".widget-slider .noUi-handle", timeout=240_000)
+        page.wait_for_function(PLOT_Y, timeout=120_000)
+        before = page.evaluate(PLOT_Y)
+        handle = page.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        for _ in range(12): page.keyboard.press("ArrowLeft")
+        page.wait_for_function(f"() => ({PLOT_Y})() !== {json.dumps(before)}", timeout=60_000)
+        after = page.evaluate(PLOT_Y)
+        page.screenshot(path=str(tmp_path / "explorer.png"), full_page=False)
+        browser.close()
+    assert before != after
+    assert (tmp_path / "explorer.png").stat().st_size > 10_000
