@@ -99,3 +99,19 @@ def test_fuse_unwritable_output(tmp_path):
     assert r.returncode == 2 and "afile/sub: cannot create the output folder" in r.stderr and "Traceback" not in r.stderr
     r = run("fuse", src, "-o", tmp_path / "afile", "--method", "laplacian")
     assert r.returncode == 2 and "exists and is not a folder" in r.stderr
+
+def test_fuse_align_a_shaken_stack(tmp_path):
+    import cv2, json
+    from stackmff_nb.synth import layered_stack, depth_slanted
+    img = skdata.astronaut()[::2, ::2]
+    stack, _ = layered_stack(img, depth_slanted(256, 256, np.random.default_rng(1)), 6)
+    src = tmp_path / "shaken"; src.mkdir()
+    for k, f in enumerate(stack):
+        m = cv2.getRotationMatrix2D((128, 128), 0, 1 + 0.005 * k); m[:, 2] += (2 * (-1) ** k, k)
+        write_image(src / f"{k}.png", cv2.warpAffine(f, m, (256, 256), borderMode=cv2.BORDER_REFLECT))
+    r = run("fuse", src, "-o", tmp_path / "out", "--method", "laplacian", "--align", "--json")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout); y0, y1, x0, x1 = s["align"]["crop"]
+    assert 0 < y0 < 20 and 236 < y1 <= 256 and 0 < x0 < 20 and 236 < x1 <= 256      # a crop, but most of the frame is kept
+    assert "common area" in r.stderr
+    assert read_image(tmp_path / "out" / "fused.png").shape == (y1 - y0, x1 - x0, 3)

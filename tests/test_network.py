@@ -52,6 +52,19 @@ def test_sampling_property(official, n, h, w, dtype, colour, seed):
     assert np.array_equal(res.fused, gather_layers(frames, res.index))      # every pixel comes from the stack
     again = smn.fuse(frames, official)
     assert np.array_equal(again.index, res.index)                           # deterministic
+    assert res.index.min() >= 0 and res.index.max() <= n - 1                # in range
+    rev = smn.fuse(frames[::-1], official, reverse=True)                    # a far-to-near copy, declared as such
+    assert np.array_equal(rev.fused, res.fused) and np.array_equal(rev.index, res.index)
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 5), st.integers(8, 50), st.integers(8, 50), st.integers(0, 10**6))
+def test_constant_stack_fuses_to_itself(official, n, h, w, seed):
+    frame = np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in (None, "laplacian"):
+            res = smn.fuse(np.repeat(frame[None], n, 0), official if method is None else None, method=method)
+            assert np.array_equal(res.fused, frame)
 
 def test_cli_fuse_keyboard(tmp_path):
     exe = Path(sys.executable).parent / "stackmff-nb"
