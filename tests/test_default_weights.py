@@ -19,3 +19,9 @@ def test_default_fuse_uses_network_on_partial_span():
     assert res.method == "stackmff"
     assert np.abs(res.index - truth).mean() < 1.0                # the right layers, not a stretched guess
     assert psnr_ssim(img, res.fused)[0] > 35
+
+def test_scratch_weights_are_from_random_init():
+    m = smn.load_model("scratch")
+    assert m.stretch is False and m.meta["init"] is None and m.meta["norm"] == "fixed"
+    d = smn.load_model("default")
+    assert d.meta["init"].startswith("official") and d.meta["step"] == 1000
