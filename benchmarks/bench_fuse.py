@@ -45,8 +45,7 @@ def child(args):
     st = smn.read_stack(args.stack)
     model = None
     if args.method == "stackmff":
-        ref = Path(__file__).resolve().parents[2] / "shared/reference/stackmff_v2_official.pth"
-        model = smn.load_model("official", ref) if ref.is_file() else smn.load_model("default")
+        model = smn.load_model("official")
     t0 = time.perf_counter()
     res = smn.fuse(st, model=model, method=args.method, impl=args.impl, tile=None if args.tile < 0 else args.tile)
     secs = time.perf_counter() - t0

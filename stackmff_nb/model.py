@@ -6,19 +6,19 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/model.html.md"""
 
 # %% ../nbs/07_model.ipynb #b76f4790
 from __future__ import annotations
-import os, re, hashlib, urllib.request, tempfile, warnings
+import os, re, urllib.request, tempfile, warnings, importlib.resources
 from pathlib import Path
 import torch
 import torch.nn as nn
 from .core import StackError, check_shape
+from .data import cache_dir, sha256
 from .ulda import ULDANet
 from .convgru import BiConvGRU
 from .regression import layer_probs, soft_argmax
 
 # %% auto #0
-__all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS', 'SCRATCH_WEIGHTS', 'StackMFFV2',
-           'official_to_ours', 'is_official', 'model_from_checkpoint', 'cache_dir', 'sha256', 'download_official',
-           'load_model']
+__all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS', 'SCRATCH_WEIGHTS', 'OFFICIAL_WEIGHTS',
+           'StackMFFV2', 'official_to_ours', 'is_official', 'model_from_checkpoint', 'download_official', 'load_model']
 
 # %% ../nbs/07_model.ipynb #f133b5de
 class StackMFFV2(nn.Module):
@@ -108,53 +108,53 @@ def model_from_checkpoint(path, device="cpu") -> StackMFFV2:
     return m.to(device).eval()
 
 # %% ../nbs/07_model.ipynb #945e605f
-def cache_dir() -> Path:
-    "Folder for downloaded weights: $STACKMFF_NB_CACHE, else the platform's user cache dir."
-    env = os.environ.get("STACKMFF_NB_CACHE")
-    if env: return Path(env)
-    from platformdirs import user_cache_dir
-    return Path(user_cache_dir("stackmff-nb"))
-
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    return h.hexdigest()
-
 def download_official(dest:Path=None, url:str=OFFICIAL_URL) -> Path:
     "Fetch the authors' checkpoint into the cache, verifying its sha256; return its path."
     dest = Path(dest or cache_dir() / OFFICIAL_NAME); dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part"); os.close(fd)
     try:
-        urllib.request.urlretrieve(url, tmp)
+        try: urllib.request.urlretrieve(url, tmp)
+        except OSError as e: raise StackError(f"{url}: download failed ({e}); the copy shipped in the package needs no network: load_model('official')") from None
         if sha256(tmp) != OFFICIAL_SHA256: raise StackError(f"{url}: downloaded file has sha256 {sha256(tmp)}, expected {OFFICIAL_SHA256}")
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return dest
 
-_WEIGHTS_DIR = Path(__file__).parent / "weights" if "__file__" in globals() else Path("../stackmff_nb/weights")
+_WEIGHTS_DIR = Path(str(importlib.resources.files("stackmff_nb"))) / "weights"   # the installed package, from a notebook too
 DEFAULT_WEIGHTS = _WEIGHTS_DIR / "stackmff_nb_default.pth"
 SCRATCH_WEIGHTS = _WEIGHTS_DIR / "stackmff_nb_scratch.pth"
+OFFICIAL_WEIGHTS = _WEIGHTS_DIR / OFFICIAL_NAME
 
-def load_model(name:str="default", # "default" or "scratch" (shipped), "official" (the authors'), or a checkpoint path
-               path=None, # for "official": where the authors' file is
-               download:bool=False, # for "official": fetch it if it is not cached (needs a network)
+def _official_path(path, download:bool) -> Path:
+    "Where the authors' checkpoint is: `path`, a fresh download into the cache, or the copy in the package (sha256 checked)."
+    if path is not None: return Path(path)
+    if download:
+        p = cache_dir() / OFFICIAL_NAME
+        return p if p.is_file() and sha256(p) == OFFICIAL_SHA256 else download_official(p)
+    p = OFFICIAL_WEIGHTS
+    if not p.is_file():
+        raise StackError(f"{p}: this build lacks the authors' checkpoint. It is published as model.pth in "
+                         f"https://github.com/Xinzhe99/StackMFF-V2 ({OFFICIAL_URL}), sha256 {OFFICIAL_SHA256}; "
+                         f"pass path=... or call load_model('official', download=True)")
+    if sha256(p) != OFFICIAL_SHA256:
+        raise StackError(f"{p}: sha256 {sha256(p)} differs from the authors' {OFFICIAL_SHA256} (a damaged install? "
+                         f"reinstall, or call load_model('official', download=True))")
+    return p
+
+def load_model(name:str="default", # "default" or "scratch" (shipped), "official" (the authors', shipped), or a checkpoint path
+               path=None, # for "official": load the authors' file from here instead of the package
+               download:bool=False, # for "official": use a fresh copy from the authors' repository (needs a network), cached
                device="cpu",
               ) -> StackMFFV2:
     "Load StackMFF V2 weights, in eval mode."
     if name == "official":
-        p = Path(path) if path else cache_dir() / OFFICIAL_NAME
-        if not p.is_file() and path is None and download: p = download_official(p)
-        if not p.is_file():
-            raise StackError(f"{p}: the authors' checkpoint is not there. It is published as model.pth in "
-                             f"https://github.com/Xinzhe99/StackMFF-V2 ({OFFICIAL_URL}), sha256 {OFFICIAL_SHA256}; "
-                             f"save it as {cache_dir() / OFFICIAL_NAME}, pass path=..., or call load_model('official', download=True)")
+        p = _official_path(path, download)
         m = model_from_checkpoint(p, device)
         if not is_official(_read_checkpoint(p)): warnings.warn(f"{p}: not in the authors' format; loaded as our own checkpoint")
         return m
     if name in ("default", "scratch"):
         p = DEFAULT_WEIGHTS if name == "default" else SCRATCH_WEIGHTS
-        if not p.is_file(): raise StackError(f"{p}: this build ships no {name} weights; use load_model('official', path=...) or a checkpoint path")
+        if not p.is_file(): raise StackError(f"{p}: this build ships no {name} weights; use load_model('official') or a checkpoint path")
         return model_from_checkpoint(p, device)
     return model_from_checkpoint(name, device)

@@ -320,8 +320,9 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
 def available_memory() -> int:
     "Bytes of memory available now (MemAvailable on Linux; else a conservative 4 GB)."
     try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemAvailable:"): return int(line.split()[1]) * 1024
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"): return int(line.split()[1]) * 1024
     except OSError: pass
     return 4 << 30
 

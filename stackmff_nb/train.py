@@ -21,9 +21,9 @@ from .model import StackMFFV2, load_model, model_from_checkpoint
 from .regression import focus_to_index, sample_layers, stretch_focus
 
 # %% auto #0
-__all__ = ['BENCH_NS', 'PSNR_CAP', 'focus_loss', 'TrainConfig', 'make_sources', 'ShardedDepthSampler', 'train_step', 'validate',
-           'build_model', 'train', 'read_log', 'plot_loss', 'benchmark_stacks', 'evaluate_methods', 'summarise',
-           'network_indexer']
+__all__ = ['BENCH_NS', 'PSNR_CAP', 'focus_loss', 'distribution_loss', 'TrainConfig', 'make_sources', 'ShardedDepthSampler',
+           'objective', 'train_step', 'validate', 'build_model', 'train', 'read_log', 'plot_loss', 'benchmark_stacks',
+           'evaluate_methods', 'summarise', 'network_indexer']
 
 # %% ../nbs/09_train.ipynb #705bc032
 def focus_loss(focus:torch.Tensor, # (B,H,W) expected index, 0-based
@@ -38,6 +38,19 @@ def focus_loss(focus:torch.Tensor, # (B,H,W) expected index, 0-based
         lo, hi = target.amin((1, 2), keepdim=True), target.amax((1, 2), keepdim=True)
         return F.mse_loss(pred, (target - lo) / (hi - lo).clamp_min(1e-8))
     raise StackError(f"norm must be 'fixed' or 'authors', got {norm!r}")
+
+# %% ../nbs/09_train.ipynb #86e2109c
+def distribution_loss(scores:torch.Tensor, # (B,N,H,W) inter-layer scores
+                      scale, # the model's inverse temperature (a scalar tensor or number)
+                      regions:torch.Tensor, # (B,H,W) int64 true layer, 0-based
+                      sigma:float=0.0, # width of the target around the true layer, in layers (0: one-hot)
+                     ) -> torch.Tensor:
+    "Cross-entropy between softmax(scale x scores) over layers and a narrow target around the true layer."
+    logp = F.log_softmax(scores * scale, dim=1)                            # (B,N,H,W)
+    if sigma <= 0: return F.nll_loss(logp, regions)
+    k = torch.arange(scores.shape[1], device=scores.device, dtype=scores.dtype).view(1, -1, 1, 1)
+    q = torch.softmax(-(k - regions[:, None]) ** 2 / (2 * sigma ** 2), dim=1)  # (B,N,H,W) target distribution
+    return -(q * logp).sum(1).mean()
 
 # %% ../nbs/09_train.ipynb #82df3804
 @dataclass
@@ -56,7 +69,9 @@ class TrainConfig:
     sources: list = field(default_factory=lambda: [
         dict(model="layered", span_probs=(0.5, 0.35, 0.15)), dict(model="thin_lens", span_probs=(0.5, 0.35, 0.15))])
     norm: str = "fixed" # "fixed" (ours) or "authors"
-    init: str = None # checkpoint to start from ("official", a path), None = random initialisation
+    dist_weight: float = 0.0 # weight of `distribution_loss` beside Eq. 9 (0: the paper's objective alone)
+    dist_sigma: float = 0.0 # width of its target in layers (0: one-hot)
+    init: str = None # checkpoint to start from ("official", "default", a path), None = random initialisation
     seed: int = 0
     workers: int = 1 # DataLoader worker processes
     threads: int = 0 # torch threads per process (0: leave as is)
@@ -97,11 +112,19 @@ class ShardedDepthSampler(DepthGroupedBatchSampler):
         return [b[self.rank::self.world] for b in super().batches() if len(b) >= self.world]
 
 # %% ../nbs/09_train.ipynb #76cc2e4c
-def train_step(model, batch:dict, opt, norm:str="fixed") -> float:
+def objective(out:dict, # the network's outputs on a batch
+              batch:dict, # stack (B,N,H,W), target (B,H,W) in [0,1], regions (B,H,W) int64
+              scale, # the model's inverse temperature
+              cfg:TrainConfig) -> torch.Tensor:
+    "Eq. 9 with the configured normalisation, plus `dist_weight` times the distribution term."
+    loss = focus_loss(out["focus"], batch["target"], batch["stack"].shape[1], cfg.norm)
+    if cfg.dist_weight: loss = loss + cfg.dist_weight * distribution_loss(out["scores"], scale, batch["regions"], cfg.dist_sigma)
+    return loss
+
+def train_step(model, batch:dict, opt, cfg:TrainConfig) -> float:
     "One optimisation step on a depth-grouped batch; returns the loss."
     model.train()
-    stack, target = batch["stack"], batch["target"]           # (B,N,H,W), (B,H,W)
-    loss = focus_loss(model(stack)["focus"], target, stack.shape[1], norm)
+    loss = objective(model(batch["stack"]), batch, getattr(model, "module", model).scale, cfg)   # DDP wraps the model in .module
     opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return loss.item()
 
@@ -184,7 +207,7 @@ def train(cfg:TrainConfig, # the recipe
         bar = tqdm(total=len(sampler), initial=skip if epoch == epoch0 else 0, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank != 0, leave=False)
         for i, batch in enumerate(dl):
             if epoch == epoch0 and i < skip: continue
-            loss = train_step(net, batch, opt, cfg.norm)
+            loss = train_step(net, batch, opt, cfg)
             if world > 1:
                 lt = torch.tensor([loss]); dist.all_reduce(lt); loss = lt.item() / world
             step += 1; running = loss if running is None else 0.95 * running + 0.05 * loss

@@ -6,7 +6,7 @@ stopped by its PID."""
 import json, os, secrets, shutil, signal, socket, subprocess, sys, time
 from pathlib import Path
 import pytest
-from conftest import ROOT, SHARED
+from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
@@ -16,7 +16,6 @@ def free_port():
 
 @pytest.fixture
 def lab(tmp_path):
-    (tmp_path / "shared").symlink_to(SHARED.resolve())
     nbdir = tmp_path / "work" / "nbs"; nbdir.mkdir(parents=True)
     nb = json.loads((ROOT / "nbs" / "13_widgets.ipynb").read_text())
     for c in nb["cells"]:
@@ -34,7 +33,8 @@ def lab(tmp_path):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close(); break
             except OSError: time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/lab/tree/nbs/13_widgets.ipynb?token={token}"
+        yield dict(url=f"http://127.0.0.1:{port}/lab/tree/nbs/13_widgets.ipynb?token={token}",
+                   api=f"http://127.0.0.1:{port}/api/kernels?token={token}")
     finally:
         proc.send_signal(signal.SIGINT)
         try: proc.wait(20)
@@ -47,25 +47,58 @@ PLOT_Y = """() => {
   return p && p.data ? JSON.stringify(p.data[4].y) : null;
 }"""
 
+def kernel_states(api):
+    "Execution states of the server's kernels, from its REST API."
+    import urllib.request
+    try:
+        with urllib.request.urlopen(api, timeout=5) as r: return [k.get("execution_state") for k in json.load(r)]
+    except OSError: return []
+
+def dismiss_dialogs(page, seen):
+    "Close any JupyterLab modal dialog (accepting its default), remembering and printing its text."
+    for d in page.query_selector_all(".jp-Dialog"):
+        try: text = " ".join(d.inner_text().split())
+        except Exception: continue
+        seen.append(text); print(f"JupyterLab dialog: {text}")
+        button = d.query_selector(".jp-Dialog-footer button.jp-mod-accept") or d.query_selector(".jp-Dialog-footer button")
+        try:
+            if button: button.click(timeout=5_000)
+            else: page.keyboard.press("Escape")
+        except Exception: page.keyboard.press("Escape")
+
+def run_all(page, api, seen, deadline):
+    "Wait until the kernel is idle, then Run All Cells, retrying (and closing dialogs) until a cell has run."
+    while time.monotonic() < deadline:
+        dismiss_dialogs(page, seen)
+        if "idle" in kernel_states(api): break
+        time.sleep(1)
+    else: pytest.fail(f"the kernel never became idle; dialogs seen: {seen or 'none'}")
+    ran = "() => /\\[\\d+\\]/.test((document.querySelector('.jp-CodeCell .jp-InputPrompt') || {}).textContent || '')"
+    while time.monotonic() < deadline:
+        dismiss_dialogs(page, seen)
+        try:
+            page.click("text=Run", timeout=10_000)
+            page.click("[data-command='runmenu:run-all']", timeout=10_000)
+            page.wait_for_function(ran, timeout=20_000)
+            return
+        except Exception:                                   # the click was swallowed or a dialog came up
+            page.keyboard.press("Escape")
+    pytest.fail(f"Run All Cells never ran a cell; dialogs seen: {seen or 'none'}")
+
 def test_regression_explorer_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
+    seen = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-background-networking", "--disable-component-update", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(lab, timeout=120_000)
+        page.goto(lab["url"], timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-Toolbar", timeout=60_000)
-        for attempt in range(10):                        # the first click can be swallowed while the kernel starts
-            page.click("text=Run", timeout=30_000)
-            page.click("[data-command='runmenu:run-all']", timeout=30_000)
-            try:
-                page.wait_for_function("() => !!document.querySelector('.jp-Cell .jp-InputPrompt') && /\\[\\d+\\]/.test(document.querySelector('.jp-CodeCell .jp-InputPrompt').textContent)", timeout=20_000)
-                break
-            except Exception: page.keyboard.press("Escape")
+        run_all(page, lab["api"], seen, time.monotonic() + 240)
         page.wait_for_selector(".widget-slider .noUi-handle", timeout=240_000)
         page.wait_for_function(PLOT_Y, timeout=120_000)
         before = page.evaluate(PLOT_Y)
+        dismiss_dialogs(page, seen)
         handle = page.locator(".widget-slider .noUi-handle").first
         handle.focus()
         for _ in range(12): page.keyboard.press("ArrowLeft")

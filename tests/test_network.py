@@ -7,17 +7,17 @@ import torch
 from hypothesis import given, settings, strategies as st
 import stackmff_nb as smn
 from stackmff_nb.baselines import gather_layers
-from conftest import REFERENCE, DATA
+from stackmff_nb.data import stack_path
+from conftest import FIXTURES
 
-OFFICIAL = REFERENCE / "stackmff_v2_official.pth"
-pytestmark = pytest.mark.skipif(not OFFICIAL.is_file(), reason="../shared/reference is not beside this checkout")
+KEYBOARD = stack_path("keyboard")
 
 @pytest.fixture(scope="module")
 def official():
-    return smn.load_model("official", OFFICIAL)
+    return smn.load_model("official")
 
 def test_stage_parity(official):
-    ref = np.load(REFERENCE / "stages_small.npz")
+    ref = np.load(FIXTURES / "stages_small.npz")
     with torch.no_grad(): out = official(torch.from_numpy(ref["input"]))
     assert np.abs(out["ulda"].numpy() - ref["ulda"]).max() < 1e-4
     assert np.abs(out["scores"].numpy() - ref["logits"]).max() < 1e-4
@@ -25,10 +25,10 @@ def test_stage_parity(official):
     assert np.abs(out["focus"].numpy() + 1 - ref["expected_index_1based"][:, 0]).max() < 1e-4
 
 def test_keyboard_end_to_end_official_mode(official):
-    res = smn.fuse(DATA / "mobile_depth_keyboard", official, compat="official")
-    theirs = np.load(REFERENCE / "keyboard_end_to_end.npz")["index"]
+    res = smn.fuse(KEYBOARD, official, compat="official")
+    theirs = np.load(FIXTURES / "keyboard_end_to_end.npz")["index"]
     assert (res.index == theirs).mean() >= 0.999
-    assert (res.fused == smn.read_image(REFERENCE / "keyboard_fused_official.png")).all(-1).mean() >= 0.999
+    assert (res.fused == smn.read_image(FIXTURES / "keyboard_fused_official.png")).all(-1).mean() >= 0.999
 
 @pytest.mark.parametrize("n", [1, 2, 64])
 def test_layer_counts(official, n):
@@ -68,8 +68,8 @@ def test_constant_stack_fuses_to_itself(official, n, h, w, seed):
 
 def test_cli_fuse_keyboard(tmp_path):
     exe = Path(sys.executable).parent / "stackmff-nb"
-    r = subprocess.run([str(exe), "fuse", str(DATA / "mobile_depth_keyboard"), "-o", str(tmp_path / "out"),
-                        "--model", str(OFFICIAL), "--json"], capture_output=True, text=True)
+    r = subprocess.run([str(exe), "fuse", str(KEYBOARD), "-o", str(tmp_path / "out"),
+                        "--model", "official", "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s["n"] == 32 and s["method"] == "stackmff" and len(s["outputs"]) == 4
@@ -79,7 +79,7 @@ def test_cli_fuse_keyboard(tmp_path):
 def test_bad_checkpoint_cli(tmp_path):
     exe = Path(sys.executable).parent / "stackmff-nb"
     bad = tmp_path / "weights.pth"; bad.write_bytes(b"\x00" * 100)
-    r = subprocess.run([str(exe), "fuse", str(DATA / "mobile_depth_keyboard"), "-o", str(tmp_path / "o"), "--model", str(bad)],
+    r = subprocess.run([str(exe), "fuse", str(KEYBOARD), "-o", str(tmp_path / "o"), "--model", str(bad)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "weights.pth: not a readable PyTorch checkpoint" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "o").exists()

@@ -1,7 +1,6 @@
 """Widget callbacks without a browser: build each explorer, set control values, assert on the figure data."""
 import numpy as np
 import pytest
-from conftest import REFERENCE
 from stackmff_nb import widgets as wd
 from stackmff_nb.model import load_model
 from stackmff_nb.synth import layered_stack, depth_occluders, load_texture
@@ -13,7 +12,7 @@ def stack():
 
 @pytest.mark.parametrize("weights", ["default", "official"])
 def test_regression_explorer_follows_the_sliders(stack, weights):
-    model = load_model("official", REFERENCE / "stackmff_v2_official.pth") if weights == "official" else load_model("default")
+    model = load_model(weights)
     ex = wd.regression_explorer(model, stack)
     probs_before = np.array(ex.figure.data[6].y)
     ex.x.value, ex.y.value = 5, 60
