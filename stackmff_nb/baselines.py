@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import cv2
 import torch
-import pywt
 from .core import StackError, to_float, rgb_to_y
 from .io import Stack, read_stack
 
@@ -105,6 +104,7 @@ def pyramid_fuse(stack, levels:int=5) -> FusionResult:
 # %% ../nbs/10_baselines.ipynb #421da0ef
 def dwt_fuse(stack, wavelet:str="db4", levels:int=4) -> FusionResult:
     "DWT fusion: max-abs detail coefficients, mean approximation."
+    import pywt                                                                  # optional: only this method needs it
     f, dtype, grey, st = _as_float_stack(stack)
     H, W = f.shape[1:3]
     levels = max(1, min(levels, pywt.dwt_max_level(min(H, W), pywt.Wavelet(wavelet).dec_len)))

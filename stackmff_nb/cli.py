@@ -10,7 +10,7 @@ import argparse, os, sys, time, json, contextlib
 import io as _io_mod
 from pathlib import Path
 import numpy as np
-from .core import StackError, colorize_index, from_float, to_float
+from .core import StackError, colorize_index, from_float, to_float, resolve_device, is_device_error
 from .io import read_image, write_image, write_training_scene, list_images, natural_key, IMAGE_EXTS
 
 # %% auto #0
@@ -35,9 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     "Entry point of the `stackmff-nb` program."
     args = build_parser().parse_args(argv)
-    try: return args._fn(args) or 0
+    try:
+        if getattr(args, "device", None): resolve_device(args.device)        # refuse a device this machine lacks before any work
+        return args._fn(args) or 0
     except StackError as e:
         print(f"stackmff-nb {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except RuntimeError as e:                                                # the accelerator failed: one line, not a traceback
+        if not is_device_error(e): raise
+        print(f"stackmff-nb {args.command}: error: on {args.device}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
         return 2
 
 # %% ../nbs/14_cli.ipynb #9466df47
@@ -199,8 +205,9 @@ def fuse_cmd(args):
     done, failed = [], []
     for name, src in tqdm(batch, desc="fuse", unit="stack", disable=args.quiet or args.json):
         try: done.append(_fuse_one(src, out / name, args, model))
-        except StackError as e:
-            failed.append(dict(stack=name, error=str(e)))
+        except (StackError, RuntimeError) as e:                              # one stack fails, the batch goes on
+            if isinstance(e, RuntimeError) and not is_device_error(e): raise
+            failed.append(dict(stack=name, error=str(e).splitlines()[0]))
             print(f"stackmff-nb fuse: error: {name}: {e}", file=sys.stderr)
     if args.json: print(json.dumps(dict(fused=done, failed=failed), indent=1))
     elif not args.quiet: print(f"fused {len(done)} of {len(batch)} stacks into {out.resolve()}" + (f"; {len(failed)} failed" if failed else ""))
@@ -211,6 +218,7 @@ def _train_args(p):
     p.add_argument("--config", required=True, help="JSON file with TrainConfig fields")
     p.add_argument("--out", help="override the config's output folder")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pth")
+    p.add_argument("--device", help="override the config's device: cpu, cuda, mps or auto")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 @subcommand("train", "train StackMFF V2 from a JSON config (DDP under torchrun)", _train_args)
@@ -218,6 +226,7 @@ def train_cmd(args):
     from stackmff_nb.train import TrainConfig, train
     cfg = TrainConfig.load(args.config)
     if args.out: cfg.out = args.out
+    if args.device: cfg.device = args.device
     res = train(cfg, resume=args.resume, progress=not args.quiet)
     if "val" in res: print(json.dumps(res, indent=1))
     return 0
@@ -230,6 +239,7 @@ def _eval_args(p):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--methods", nargs="+", default=["stackmff", "laplacian", "pyramid", "dwt", "dtcwt"], help="methods to compare (default: %(default)s)")
     p.add_argument("--model", default="default", help="weights for 'stackmff': default | official | path")
+    p.add_argument("--device", default="cpu", help="where the network runs: cpu, cuda, mps or auto (default: %(default)s)")
     p.add_argument("--max-side", type=int, default=0, help="downscale stacks whose longer side exceeds this (0: full size)")
     p.add_argument("-q", "--quiet", action="store_true")
 
@@ -248,7 +258,7 @@ def eval_cmd(args):
     model = None
     if "stackmff" in args.methods:
         if args.model == "default" and not DEFAULT_WEIGHTS.is_file(): raise StackError("this build ships no default weights: pass --model official or a checkpoint path")
-        model = load_model(args.model)
+        model = load_model(args.model, device=args.device)
     rows = run_benchmark(cases, {m: method_fn(m, model) for m in args.methods}, progress=not args.quiet)
     paths = write_results(rows, args.out)
     if not args.quiet:

@@ -13,8 +13,8 @@ import cv2
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['StackError', 'check_shape', 'seed_everything', 'dtype_max', 'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y',
-           'show_image', 'show_images', 'colorize_index']
+__all__ = ['StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory', 'is_device_error', 'dtype_max',
+           'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y', 'show_image', 'show_images', 'colorize_index']
 
 # %% ../nbs/00_core.ipynb #01d0dc8c
 class StackError(ValueError):
@@ -41,6 +41,38 @@ def seed_everything(seed:int=42):
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+# %% ../nbs/00_core.ipynb #52bfbeca
+def resolve_device(device="cpu" # "cpu", "cuda", "cuda:N", "mps", "auto", or a torch.device
+                  ) -> torch.device:
+    "A `torch.device` that exists here; 'auto' picks CUDA, then MPS, then the CPU."
+    if isinstance(device, torch.device): device = str(device)
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError): raise StackError(f"unknown device {device!r}: use cpu, cuda, cuda:N, mps or auto") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise StackError(f"device {device!r}: no CUDA GPU is usable here (torch {torch.__version__}); use --device cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise StackError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise StackError(f"device {device!r}: Apple's MPS is not available here; use --device cpu")
+    if dev.type not in ("cpu", "cuda", "mps"): raise StackError(f"device {device!r}: only cpu, cuda and mps are supported")
+    return dev
+
+# %% ../nbs/00_core.ipynb #96809861
+_OOM_TEXT = ("DefaultCPUAllocator: can't allocate memory", "DefaultCPUAllocator: not enough memory", "MPS backend out of memory")
+
+def is_out_of_memory(e:BaseException) -> bool:
+    "Is `e` a failed allocation (CPU, CUDA or MPS), rather than a bug?"
+    if isinstance(e, MemoryError): return True
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom is not None and isinstance(e, oom): return True
+    return isinstance(e, RuntimeError) and any(t in str(e) for t in _OOM_TEXT)
+
+def is_device_error(e:BaseException) -> bool:
+    "Is `e` a failure of the accelerator or its libraries (CUDA, cuDNN, cuBLAS, NCCL, MPS), or out of memory?"
+    return is_out_of_memory(e) or (isinstance(e, RuntimeError) and any(t in str(e) for t in ("CUDA", "cuDNN", "CUBLAS", "NCCL", "MPS")))
 
 # %% ../nbs/00_core.ipynb #dcaf36bd
 _MAXVAL = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}

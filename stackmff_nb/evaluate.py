@@ -150,7 +150,7 @@ def write_results(rows:list, out) -> list:
 def count_flops(model, n:int, size:int=256) -> int:
     "FLOPs of one forward pass on an (1,n,size,size) stack, counted by torch.utils.flop_counter."
     from torch.utils.flop_counter import FlopCounterMode
-    with torch.no_grad(), FlopCounterMode(display=False) as fc: model(torch.rand(1, n, size, size))
+    with torch.no_grad(), FlopCounterMode(display=False) as fc: model(torch.rand(1, n, size, size, device=next(model.parameters()).device))
     return fc.get_total_flops()
 
 # %% ../nbs/11_evaluate.ipynb #fc35bae7

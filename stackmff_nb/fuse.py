@@ -12,11 +12,11 @@ import numpy as np
 import cv2
 import torch
 import torch.nn.functional as F
-from .core import StackError, to_float, rgb_to_y
+from .core import StackError, to_float, rgb_to_y, is_out_of_memory
 from .io import Stack, read_stack
 from .regression import stretch_focus, focus_to_index
 from .baselines import FusionResult, gather_layers, METHODS
-from .model import StackMFFV2, load_model, DEFAULT_WEIGHTS
+from .model import StackMFFV2, load_model, on_device, DEFAULT_WEIGHTS
 
 # %% auto #0
 __all__ = ['stack_luma', 'pad_to_multiple', 'resize_to_multiple', 'predict', 'fuse', 'decode_variants']
@@ -57,7 +57,7 @@ def resize_to_multiple(x:torch.Tensor, m:int=32):
 def predict(model:StackMFFV2, # the network
             luma, # (1,N,H,W) network input: float tensor in [0,1], or uint8/uint16 numpy luma
             compat:str="default", # "default" (pad) or "official" (resize, as the authors do)
-            device="cpu",
+            device=None, # "cpu", "cuda", "mps", "auto"; None: where the model is
             impl:str="fast", # "fast" (08a_speed) or "reference" (the paper-faithful forward pass)
             tile=None, # None: tile only if memory requires; 0: never; an int: tile size in pixels
             size=None, # (H,W) of the image when `luma` comes padded already (`stack_luma(..., multiple=32)`)
@@ -75,18 +75,19 @@ def predict(model:StackMFFV2, # the network
     else:
         if isinstance(luma, np.ndarray): luma = torch.from_numpy(to_float(luma))
         x, (H, W) = (pad_to_multiple if compat == "default" else resize_to_multiple)(luma)
-    model = model.to(device).eval(); x = x.to(device)
-    if tile is None and impl == "fast" and str(device) == "cpu": tile = auto_tile(n, *x.shape[-2:])
+    net = on_device(model, device); x = x.to(next(net.parameters()).device)   # the caller's model stays where it is
+    if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], device=x.device)
     try:
-        if impl == "reference": focus = model(x)["focus"]                    # (1,Hp,Wp)
-        elif tile: focus = tiled_forward(model, x, tile=int(tile))["focus"]
-        else: focus = fast_forward(model, x)["focus"]
-    except (RuntimeError, MemoryError) as e:
-        if isinstance(e, MemoryError) or "memory" in str(e).lower():
-            raise StackError(f"{n} layers of {W}x{H} do not fit in memory without tiling: use tile=512 (--tile 512) or a smaller tile") from None
-        raise
+        if impl == "reference": focus = net(x)["focus"]                      # (1,Hp,Wp)
+        elif tile: focus = tiled_forward(net, x, tile=int(tile))["focus"]
+        else: focus = fast_forward(net, x)["focus"]
+    except Exception as e:
+        if not is_out_of_memory(e): raise
+        where = "memory" if x.device.type == "cpu" else f"{x.device.type} memory"
+        raise StackError(f"{n} layers of {W}x{H} do not fit in {where}" + (f" even in tiles of {tile}: use a smaller tile" if tile else
+                         ": use tile=512 (--tile 512) or a smaller tile")) from None
     if compat == "default": focus = focus[:, :H, :W]                          # crop the padding before stretching
-    if model.stretch: focus = stretch_focus(focus, n, per="stack" if compat == "default" else "batch")
+    if net.stretch: focus = stretch_focus(focus, n, per="stack" if compat == "default" else "batch")
     index = focus_to_index(focus, n)
     focus, index = focus[0].float().cpu().numpy(), index[0].cpu().numpy()
     if compat == "default": return focus, index
@@ -104,7 +105,7 @@ def _default_model():
 def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) array; near to far
          model=None, # a StackMFFV2, "default", "official" or a checkpoint path; None = default weights
          method:str=None, # None / "stackmff" for the network, or a classical method: see `METHODS`
-         device="cpu", # "cpu", "cuda", "mps"
+         device=None, # "cpu", "cuda", "mps", "auto"; None: where the model is (the CPU for a named model)
          compat:str="default", # "official" reproduces the authors' pipeline (resize, string sort, 8-bit)
          reverse:bool=False, # the stack runs far to near
          impl:str="fast", # "fast" (same outputs, faster, less memory) or "reference" (the paper-faithful pass)
@@ -131,10 +132,10 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
 # %% ../nbs/08_fuse.ipynb #eeb740e8
 def decode_variants(model:StackMFFV2, stack:np.ndarray) -> dict:
     "Index maps from one forward pass, decoded three ways: min-max stretch, raw expected index, argmax."
-    luma, _ = pad_to_multiple(stack_luma(stack))
+    luma, _ = pad_to_multiple(stack_luma(stack).to(next(model.parameters()).device))
     n, (H, W) = stack.shape[0], stack.shape[1:3]
     with torch.inference_mode(): out = model(luma)
     focus = out["focus"]
-    return {"stretched": focus_to_index(stretch_focus(focus, n), n)[0, :H, :W].numpy(),
-            "expected": focus_to_index(focus, n)[0, :H, :W].numpy(),
-            "argmax": out["scores"].argmax(1)[0, :H, :W].numpy()}
+    return {"stretched": focus_to_index(stretch_focus(focus, n), n)[0, :H, :W].cpu().numpy(),
+            "expected": focus_to_index(focus, n)[0, :H, :W].cpu().numpy(),
+            "argmax": out["scores"].argmax(1)[0, :H, :W].cpu().numpy()}

@@ -6,11 +6,11 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/model.html.md"""
 
 # %% ../nbs/07_model.ipynb #b76f4790
 from __future__ import annotations
-import os, re, urllib.request, tempfile, warnings, importlib.resources
+import os, re, copy, urllib.request, tempfile, warnings, importlib.resources
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .core import StackError, check_shape
+from .core import StackError, check_shape, resolve_device
 from .data import cache_dir, sha256
 from .ulda import ULDANet
 from .convgru import BiConvGRU
@@ -18,7 +18,8 @@ from .regression import layer_probs, soft_argmax
 
 # %% auto #0
 __all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS', 'SCRATCH_WEIGHTS', 'OFFICIAL_WEIGHTS',
-           'StackMFFV2', 'official_to_ours', 'is_official', 'model_from_checkpoint', 'download_official', 'load_model']
+           'StackMFFV2', 'official_to_ours', 'is_official', 'model_from_checkpoint', 'on_device', 'download_official',
+           'load_model']
 
 # %% ../nbs/07_model.ipynb #f133b5de
 class StackMFFV2(nn.Module):
@@ -36,7 +37,7 @@ class StackMFFV2(nn.Module):
         check_shape(stack, "B N H W", "stack")
         ulda = self.ulda(stack)                        # (B,N,8,H,W)
         scores = self.gru(ulda)                        # (B,N,H,W)
-        probs = layer_probs(scores, self.scale)        # (B,N,H,W)
+        probs = layer_probs(scores.float(), self.scale) # (B,N,H,W), float32 also under autocast
         return dict(ulda=ulda, scores=scores, probs=probs, focus=soft_argmax(probs))
 
 # %% ../nbs/07_model.ipynb #717a48e5
@@ -106,6 +107,14 @@ def model_from_checkpoint(path, device="cpu") -> StackMFFV2:
     m = _load_state(StackMFFV2(stretch=bool(meta.get("stretch", False))), dict(sd), str(path))
     m.meta = meta
     return m.to(device).eval()
+
+def on_device(model:StackMFFV2, device=None) -> StackMFFV2:
+    "The model on `device` (None: where it is), in eval mode: itself if its weights are there already, else a copy (the caller's model never moves)."
+    if device is None: return model.eval()
+    dev, here = resolve_device(device), next(model.parameters()).device
+    if here.type == dev.type and (dev.index is None or here.index == dev.index): return model.eval()
+    m = copy.deepcopy(model); m.__dict__.pop("_cl_copy", None)
+    return m.to(dev).eval()
 
 # %% ../nbs/07_model.ipynb #945e605f
 def download_official(dest:Path=None, url:str=OFFICIAL_URL) -> Path:

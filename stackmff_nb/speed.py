@@ -19,8 +19,8 @@ from .model import StackMFFV2
 from .regression import layer_probs, soft_argmax
 
 # %% auto #0
-__all__ = ['as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_rows', 'gru_scores', 'fast_forward',
-           'layer_stats', 'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward',
+__all__ = ['as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget', 'strip_rows', 'gru_scores',
+           'fast_forward', 'layer_stats', 'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward',
            'available_memory', 'fast_bytes', 'auto_tile']
 
 # %% ../nbs/08a_speed.ipynb #2d21445f
@@ -151,6 +151,10 @@ def _gru_scores(model:StackMFFV2, feats:torch.Tensor, a:int=0, b:int=None) -> to
     gru_pass(model.gru.bwd, feats, reversed(range(N)), score, a, b)
     return scores
 
+def strip_budget(device:torch.device) -> int:
+    "Bytes of forward states per GRU strip: 32 MB on a CPU (they stay in cache), an eighth of the free memory on an accelerator (few, large strips)."
+    return 32 << 20 if device.type == "cpu" else available_memory(device) // 8
+
 def strip_rows(n:int, h:int, w:int, workers:int=1, budget:int=32 << 20) -> int:
     "Rows per GRU strip: forward states of about `budget` bytes, at least 8N rows (the 2N-row halo costs at most 25%), one strip per worker at least."
     rows = max(8 * n, budget // (64 * n * w))
@@ -163,7 +167,7 @@ def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,8,H,W) channels-last
               ) -> torch.Tensor: # (1,N,b-a,W) inter-layer scores
     "The bidirectional ConvGRU's scores, on horizontal strips run side by side."
     N, _, H, W = feats.shape; a, b = span or (0, H)
-    workers = workers or _workers(feats); rows = rows or strip_rows(N, b - a, W, workers)
+    workers = workers or _workers(feats); rows = rows or strip_rows(N, b - a, W, workers, strip_budget(feats.device))
     # after N steps a state depends on rows at most 2N away (each step: a 3x3 gate convolution, then a
     # 3x3 convolution of the gated state), so a strip with 2N more rows on each side gives exact scores
     out = torch.empty(1, N, b - a, W, device=feats.device)
@@ -269,9 +273,9 @@ def tile_grid(size:int, tile:int, margin:int) -> list:
         out.append(((a, b), (core0, core1))); core0 = core1
     return out
 
-def _global_grid(n_out:int, off_out:int, n_in:int, off_in:int, g_in:int, g_out:int):
+def _global_grid(n_out:int, off_out:int, n_in:int, off_in:int, g_in:int, g_out:int, device=None):
     "Source indices and weights for align_corners bilinear up-sampling on the global grid, shifted to a tile."
-    u = (torch.arange(n_out) + off_out).double() * (g_in - 1) / (g_out - 1) - off_in
+    u = (torch.arange(n_out, device=device) + off_out).double() * (g_in - 1) / (g_out - 1) - off_in
     u = u.clamp(0, n_in - 1)
     i0 = u.floor().long(); i1 = (i0 + 1).clamp(max=n_in - 1)
     return i0, i1, (u - i0).float()
@@ -280,8 +284,8 @@ def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
     "An `up` for ULDA-Net on a tile (th,tw) at (y0,x0) of an (H,W) image that samples as the whole image would."
     def up(t): # (B,C,h,w) -> (B,C,2h,2w)
         h, w = t.shape[-2:]; s = th // h
-        r0, r1, wr = _global_grid(2 * h, 2 * y0 // s, h, y0 // s, H // s, 2 * H // s)
-        c0, c1, wc = _global_grid(2 * w, 2 * x0 // s, w, x0 // s, W // s, 2 * W // s)
+        r0, r1, wr = _global_grid(2 * h, 2 * y0 // s, h, y0 // s, H // s, 2 * H // s, t.device)
+        c0, c1, wc = _global_grid(2 * w, 2 * x0 // s, w, x0 // s, W // s, 2 * W // s, t.device)
         t = t[:, :, r0] * (1 - wr)[:, None] + t[:, :, r1] * wr[:, None]
         return t[..., c0] * (1 - wc) + t[..., c1] * wc
     return up
@@ -296,7 +300,7 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
     N, H, W = stack.shape[1:]
     m = _channels_last(model); workers = workers or _workers(stack)
     stats = global_stats(m, stack)
-    focus = torch.empty(1, H, W)
+    focus = torch.empty(1, H, W, device=stack.device)
     with _StatsRecorder(m.ulda, "replay") as rec:
         def job(part, feats, i, y0, y1, x0, x1):
             st, deep = stats[i]; rec.start([st[k] for k in _TILE_STATS])
@@ -306,7 +310,7 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
                 for (x0, x1), (cx0, cx1) in tile_grid(W, tile, margin):
                     part = stack[:, :, y0:y1, x0:x1]
                     m.ulda.up = global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
-                    feats = torch.empty(N, 8, y1 - y0, x1 - x0).contiguous(memory_format=torch.channels_last)
+                    feats = torch.empty(N, 8, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
                     parallel([partial(job, part, feats, i, y0, y1, x0, x1) for i in range(N)], workers)
                     # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
                     c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
@@ -317,8 +321,11 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
     return dict(focus=focus)
 
 # %% ../nbs/08a_speed.ipynb #5fd55491
-def available_memory() -> int:
-    "Bytes of memory available now (MemAvailable on Linux; else a conservative 4 GB)."
+def available_memory(device=None) -> int:
+    "Bytes of memory free now on `device` (CUDA, MPS), or in the system (MemAvailable on Linux; else a conservative 4 GB)."
+    device = torch.device(device or "cpu")
+    if device.type == "cuda": return torch.cuda.mem_get_info(device)[0]
+    if device.type == "mps": return max(0, torch.mps.recommended_max_memory() - torch.mps.driver_allocated_memory())
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -334,10 +341,13 @@ def fast_bytes(n:int, h:int, w:int, workers:int=1) -> int:
     gru = workers * (64 * n * rows + 400 * (rows + 4 * n)) * w              # a strip's forward states and step buffers
     return feats + max(ulda, gru + tail)
 
-def auto_tile(n:int, h:int, w:int, budget:int=None, workers:int=None) -> int:
+def auto_tile(n:int, h:int, w:int, budget:int=None, workers:int=None,
+              device=None, # where the stack is computed: the budget is a share of its free memory
+             ) -> int:
     "None if the whole (h,w) image fits in the memory budget, else the largest square tile (multiple of 32) that does."
-    budget = budget or min(available_memory() // 4, 1 << 30)
-    workers = workers or torch.get_num_threads()
+    device = torch.device(device or "cpu")
+    if device.type == "cpu": budget, workers = budget or min(available_memory() // 4, 1 << 30), workers or torch.get_num_threads()
+    else: budget, workers = budget or available_memory(device) // 2, 1     # one stream of work; no 1 GB cap on a GPU's own memory
     if fast_bytes(n, h, w, workers) <= budget: return None
     t = 448
     while t + 32 < max(h, w) and fast_bytes(n, t + 32, t + 32, workers) <= budget: t += 32

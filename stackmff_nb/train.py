@@ -14,16 +14,17 @@ import torch
 import torch.nn.functional as F
 import torch.distributed as dist
 import matplotlib.pyplot as plt
-from torch.utils.data import DataLoader, ConcatDataset
-from .core import StackError, seed_everything
+import cv2
+from torch.utils.data import DataLoader, ConcatDataset, Sampler
+from .core import StackError, seed_everything, resolve_device
 from .synth import SynthStackDataset, DepthGroupedBatchSampler, _layer_counts, TRAIN_TEXTURES, VAL_TEXTURES
 from .model import StackMFFV2, load_model, model_from_checkpoint
 from .regression import focus_to_index, sample_layers, stretch_focus
 
 # %% auto #0
 __all__ = ['BENCH_NS', 'PSNR_CAP', 'focus_loss', 'distribution_loss', 'TrainConfig', 'make_sources', 'ShardedDepthSampler',
-           'objective', 'train_step', 'validate', 'build_model', 'train', 'read_log', 'plot_loss', 'benchmark_stacks',
-           'evaluate_methods', 'summarise', 'network_indexer']
+           'objective', 'train_step', 'validate', 'build_model', 'RunSampler', 'train', 'read_log', 'plot_loss',
+           'benchmark_stacks', 'evaluate_methods', 'summarise', 'network_indexer']
 
 # %% ../nbs/09_train.ipynb #705bc032
 def focus_loss(focus:torch.Tensor, # (B,H,W) expected index, 0-based
@@ -78,6 +79,10 @@ class TrainConfig:
     log_every: int = 10 # steps between CSV rows
     ckpt_every: int = 50 # steps between checkpoints
     max_steps: int = 0 # stop after this many steps in total (0: run all epochs)
+    max_seconds: float = 0 # stop (with a checkpoint) after this many seconds of this run (0: no limit)
+    device: str = "cpu" # "cpu", "cuda", "mps" or "auto"; under torchrun each process takes its LOCAL_RANK's GPU
+    amp: str = "none" # "bf16": autocast the network to bfloat16 (on CUDA; the loss stays float32)
+    compile: bool = False # run the network through torch.compile
     @classmethod
     def load(cls, path):
         try: d = json.loads(Path(path).read_text())
@@ -124,7 +129,9 @@ def objective(out:dict, # the network's outputs on a batch
 def train_step(model, batch:dict, opt, cfg:TrainConfig) -> float:
     "One optimisation step on a depth-grouped batch; returns the loss."
     model.train()
-    loss = objective(model(batch["stack"]), batch, getattr(model, "module", model).scale, cfg)   # DDP wraps the model in .module
+    with torch.autocast(batch["stack"].device.type, dtype=torch.bfloat16, enabled=cfg.amp == "bf16"):
+        out = model(batch["stack"])
+    loss = objective(out, batch, getattr(model, "module", model).scale, cfg)   # DDP wraps the model in .module
     opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return loss.item()
 
@@ -132,17 +139,17 @@ def train_step(model, batch:dict, opt, cfg:TrainConfig) -> float:
 def validate(model, sources:list, norm:str="fixed", stretch:bool=None) -> dict:
     "Per-source validation: loss, focus-map MSE/MAE (layers), fused-luma PSNR/SSIM."
     from skimage.metrics import peak_signal_noise_ratio as psnr, structural_similarity as ssim
-    model.eval(); stretch = model.stretch if stretch is None else stretch
+    model.eval(); stretch = model.stretch if stretch is None else stretch; dev = next(model.parameters()).device
     out = {}
     for si, ds in enumerate(sources):
         rows = []
         for i in range(len(ds)):
-            b = ds[i]; stack, target = b["stack"][None], b["target"][None]; n = stack.shape[1]
+            b = ds[i]; stack, target = b["stack"][None].to(dev), b["target"][None].to(dev); n = stack.shape[1]
             focus = model(stack)["focus"]
             loss = focus_loss(focus, target, n, norm).item()
             f = stretch_focus(focus, n) if stretch else focus
             err = f[0] - target[0] * (n - 1)
-            fused = sample_layers(stack, focus_to_index(f, n))[0].numpy()
+            fused = sample_layers(stack, focus_to_index(f, n))[0].cpu().numpy()
             aif = b["aif"].numpy()
             ok = np.isfinite(aif).all()
             rows.append([loss, (err ** 2).mean().item(), err.abs().mean().item(),
@@ -151,14 +158,34 @@ def validate(model, sources:list, norm:str="fixed", stretch:bool=None) -> dict:
     return out
 
 # %% ../nbs/09_train.ipynb #9353d753
-def _dist_info():
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() and os.environ.get("STACKMFF_BACKEND") != "gloo" else "gloo")
-    return (dist.get_rank(), world) if world > 1 else (0, 1)
+def _dist_info(device) -> tuple: # rank, world size, this process's device
+    "Under torchrun: join the process group (NCCL on CUDA, else gloo), each process on its LOCAL_RANK's GPU."
+    dev, world = resolve_device(device), int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1: return 0, 1, dev
+    if dev.type == "cuda": dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))); torch.cuda.set_device(dev)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if dev.type == "cuda" and os.environ.get("STACKMFF_BACKEND") != "gloo" else "gloo")
+    return dist.get_rank(), world, dev
 
 def _atomic_save(obj, path:Path):
     tmp = path.with_name(f".tmp-{path.name}"); torch.save(obj, tmp); os.replace(tmp, path)
+
+def _append_csv(path:Path, header:list, rows:list):
+    "Append rows to a CSV log, writing the header first if the file is new."
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        w = csv.writer(f)
+        if new: w.writerow(header)
+        w.writerows(rows)
+
+def _worker_init(_):
+    "A DataLoader worker synthesises stacks with one OpenCV thread (PyTorch sets its own to one): the workers are the parallelism."
+    cv2.setNumThreads(1)
+
+def _loader(ds, sampler, workers:int, pin:bool=False) -> DataLoader:
+    "A DataLoader whose worker processes are started fresh (spawned: forking a process that has run thread pools can deadlock) and kept for the run."
+    return DataLoader(ds, batch_sampler=sampler, num_workers=workers, persistent_workers=workers > 0, pin_memory=pin,
+                      worker_init_fn=_worker_init, multiprocessing_context="spawn" if workers else None)
 
 def build_model(cfg:TrainConfig) -> StackMFFV2:
     torch.manual_seed(cfg.seed)
@@ -167,70 +194,85 @@ def build_model(cfg:TrainConfig) -> StackMFFV2:
     m.stretch = cfg.norm == "authors"
     return m
 
+def _optimiser(model:StackMFFV2, cfg:TrainConfig):
+    "AdamW with the logit scale in its own group (own learning rate, no decay); ExponentialLR per epoch."
+    opt = torch.optim.AdamW([{"params": [p for n_, p in model.named_parameters() if n_ != "log_scale"], "lr": cfg.lr},
+                             {"params": [model.log_scale], "lr": cfg.scale_lr, "weight_decay": 0.0}], weight_decay=cfg.weight_decay)
+    return opt, torch.optim.lr_scheduler.ExponentialLR(opt, cfg.gamma)
+
+# %% ../nbs/09_train.ipynb #e60281e4
+class RunSampler(Sampler):
+    "The depth-grouped batches of every epoch from `epoch0` on, as indices into the epochs' datasets concatenated; the first `skip` of `epoch0` left out."
+    def __init__(self, epoch_sets:list, batch_size:int, rank:int=0, world:int=1, seed:int=0, epoch0:int=0, skip:int=0):
+        self.parts, self.epoch0, self.skip, off = [], epoch0, skip, 0
+        for e, ds in enumerate(epoch_sets):
+            if e >= epoch0:
+                s = ShardedDepthSampler(ds, batch_size, rank, world, drop_last=True, seed=seed); s.set_epoch(e)
+                self.parts.append((e, off, s.batches()))
+            off += len(ds)
+    def lengths(self) -> dict: return {e: len(b) for e, _, b in self.parts}   # batches per epoch
+    def __iter__(self):
+        for e, off, batches in self.parts:
+            for i, b in enumerate(batches):
+                if e > self.epoch0 or i >= self.skip: yield [off + j for j in b]
+    def __len__(self): return sum(len(b) for _, _, b in self.parts) - min(self.skip, len(self.parts[0][2]) if self.parts else 0)
+
+# %% ../nbs/09_train.ipynb #cd94203d
 def train(cfg:TrainConfig, # the recipe
           resume:bool=False, # continue from out/last.pth
           progress:bool=True, # show a progress bar
          ) -> dict: # final validation and paths
     "Train StackMFF V2; returns the final validation metrics and the output paths."
-    rank, world = _dist_info()
+    rank, world, dev = _dist_info(cfg.device)
     if cfg.threads: torch.set_num_threads(cfg.threads)
     if cfg.batch_size % world: raise StackError(f"batch_size {cfg.batch_size} must be divisible by the {world} processes")
     if cfg.size % 32: raise StackError(f"size {cfg.size} must be a multiple of 32 (the network pools five times)")
+    if cfg.amp not in ("none", "bf16"): raise StackError(f"amp must be 'none' or 'bf16', got {cfg.amp!r}")
     out = Path(cfg.out); out.mkdir(parents=True, exist_ok=True)
-    model = build_model(cfg)
-    opt = torch.optim.AdamW([{"params": [p for n_, p in model.named_parameters() if n_ != "log_scale"], "lr": cfg.lr},
-                             {"params": [model.log_scale], "lr": cfg.scale_lr, "weight_decay": 0.0}], weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, cfg.gamma)
-    step, epoch0, skip = 0, 0, 0
-    ckpt = out / "last.pth"
+    model = build_model(cfg).to(dev); opt, sched = _optimiser(model, cfg)
+    step, epoch, in_epoch, ckpt = 0, 0, 0, out / "last.pth"
     if resume and ckpt.is_file():
-        st = torch.load(ckpt, map_location="cpu", weights_only=True)
+        st = torch.load(ckpt, map_location=dev, weights_only=True)
         model.load_state_dict(st["model"]); opt.load_state_dict(st["optimizer"]); sched.load_state_dict(st["scheduler"])
-        step, epoch0, skip = st["step"], st["epoch"], st["step_in_epoch"]
+        step, epoch, in_epoch = st["step"], st["epoch"], st["step_in_epoch"]
     elif resume: raise StackError(f"{ckpt}: nothing to resume")
     elif rank == 0:
         for f in ("log.csv", "val.csv"): (out / f).unlink(missing_ok=True)
         (out / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
-    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    val_sources = make_sources(cfg, "val")
-    meta = lambda: {"stretch": model.stretch, "norm": cfg.norm, "init": cfg.init, "seed": cfg.seed, "step": step, "config": asdict(cfg)}
-    def save(epoch, in_epoch):
-        if rank == 0:
-            _atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                          "step": step, "epoch": epoch, "step_in_epoch": in_epoch, "meta": meta()}, ckpt)
+    net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None) if world > 1 else model
+    if cfg.compile: net = torch.compile(net, dynamic=True)
+    return _run(cfg, model, net, opt, sched, dev, rank, world, step, epoch, in_epoch, progress)
+
+# %% ../nbs/09_train.ipynb #e1cbc006
+def _run(cfg, model, net, opt, sched, dev, rank, world, step, epoch, in_epoch, progress) -> dict:
+    "The loop of `train`: steps, logs, checkpoints, validation at each epoch's end; stops at max_steps / max_seconds."
     from tqdm.auto import tqdm
-    t0, running, done = time.perf_counter(), None, False
-    for epoch in range(epoch0, cfg.epochs):
-        ds = ConcatDataset(make_sources(cfg, "train", epoch))
-        sampler = ShardedDepthSampler(ds, cfg.batch_size, rank, world, drop_last=True, seed=cfg.seed); sampler.set_epoch(epoch)
-        dl = DataLoader(ds, batch_sampler=sampler, num_workers=cfg.workers, persistent_workers=False)
-        bar = tqdm(total=len(sampler), initial=skip if epoch == epoch0 else 0, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank != 0, leave=False)
-        for i, batch in enumerate(dl):
-            if epoch == epoch0 and i < skip: continue
-            loss = train_step(net, batch, opt, cfg)
-            if world > 1:
-                lt = torch.tensor([loss]); dist.all_reduce(lt); loss = lt.item() / world
-            step += 1; running = loss if running is None else 0.95 * running + 0.05 * loss
-            bar.update(1); bar.set_postfix(loss=f"{running:.4f}", scale=f"{model.scale.item():.2f}")
-            if rank == 0 and step % cfg.log_every == 0:
-                new = not (out / "log.csv").exists()
-                with open(out / "log.csv", "a", newline="") as f:
-                    w = csv.writer(f)
-                    if new: w.writerow(["step", "epoch", "n", "loss", "running", "lr", "scale", "seconds"])
-                    w.writerow([step, epoch, batch["stack"].shape[1], f"{loss:.6f}", f"{running:.6f}", sched.get_last_lr()[0], f"{model.scale.item():.4f}", f"{time.perf_counter() - t0:.1f}"])
-            if step % cfg.ckpt_every == 0: save(epoch, i + 1)
-            if cfg.max_steps and step >= cfg.max_steps: done = True; break
-        bar.close()
-        if done: save(epoch, i + 1); break
-        sched.step(); skip = 0
-        save(epoch + 1, 0)
-        if rank == 0:
-            v = validate(model, val_sources, cfg.norm)
-            new = not (out / "val.csv").exists()
-            with open(out / "val.csv", "a", newline="") as f:
-                w = csv.writer(f)
-                if new: w.writerow(["step", "epoch", "source", "loss", "mse", "mae", "psnr", "ssim"])
-                for s, m in v.items(): w.writerow([step, epoch + 1, s, *m.values()])
+    out, ckpt, val_sources = Path(cfg.out), Path(cfg.out) / "last.pth", make_sources(cfg, "val")
+    meta = lambda: {"stretch": model.stretch, "norm": cfg.norm, "init": cfg.init, "seed": cfg.seed, "step": step, "config": asdict(cfg)}
+    def save(e, i):
+        if rank == 0: _atomic_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                                    "step": step, "epoch": e, "step_in_epoch": i, "meta": meta()}, ckpt)
+    sets = [ConcatDataset(make_sources(cfg, "train", e)) for e in range(cfg.epochs)]
+    sampler = RunSampler(sets, cfg.batch_size, rank, world, cfg.seed, epoch, in_epoch); lengths = sampler.lengths()
+    dl = _loader(ConcatDataset(sets), sampler, cfg.workers, pin=dev.type == "cuda")
+    bar = tqdm(total=len(sampler), disable=not progress or rank != 0, leave=False)
+    t0, running = time.perf_counter(), None
+    for batch in dl:
+        loss = train_step(net, {k: v.to(dev, non_blocking=True) for k, v in batch.items()}, opt, cfg)
+        if world > 1: lt = torch.tensor([loss], device=dev); dist.all_reduce(lt); loss = lt.item() / world
+        step += 1; in_epoch += 1; running = loss if running is None else 0.95 * running + 0.05 * loss
+        bar.update(1); bar.set_postfix(epoch=epoch + 1, loss=f"{running:.4f}", scale=f"{model.scale.item():.2f}")
+        if rank == 0 and step % cfg.log_every == 0:
+            _append_csv(out / "log.csv", ["step", "epoch", "n", "loss", "running", "lr", "scale", "seconds"],
+                        [[step, epoch, batch["stack"].shape[1], f"{loss:.6f}", f"{running:.6f}", sched.get_last_lr()[0], f"{model.scale.item():.4f}", f"{time.perf_counter() - t0:.1f}"]])
+        if in_epoch == lengths[epoch]:                                      # the epoch is done
+            sched.step(); epoch += 1; in_epoch = 0; save(epoch, 0)
+            if rank == 0: _append_csv(out / "val.csv", ["step", "epoch", "source", "loss", "mse", "mae", "psnr", "ssim"],
+                                      [[step, epoch, s, *m.values()] for s, m in validate(model, val_sources, cfg.norm).items()])
+        elif step % cfg.ckpt_every == 0: save(epoch, in_epoch)
+        if (cfg.max_steps and step >= cfg.max_steps) or (cfg.max_seconds and time.perf_counter() - t0 >= cfg.max_seconds):
+            save(epoch, in_epoch); break
+    bar.close()
     if world > 1: dist.barrier()
     result = {"step": step, "seconds": round(time.perf_counter() - t0, 1), "checkpoint": str(ckpt)}
     if rank == 0:

@@ -35,8 +35,8 @@ def regression_stages(model, stack) -> dict:
     "Per-pixel outputs of every stage of `model` on `stack` (numpy arrays, cropped to the stack's size)."
     from stackmff_nb.fuse import stack_luma, pad_to_multiple
     st = read_stack(stack)
-    x, (H, Wd) = pad_to_multiple(stack_luma(st.frames))
-    out = model.eval()(x)
+    x, (H, Wd) = pad_to_multiple(stack_luma(st.frames).to(next(model.parameters()).device))
+    out = {k: v.cpu() for k, v in model.eval()(x).items()}
     n = st.n
     focus = out["focus"][:, :H, :Wd]
     if model.stretch: focus = stretch_focus(focus, n)
