@@ -68,7 +68,7 @@ def parity(model_cpu, dev, frames: int, crop) -> dict:
     "The network on the keyboard stack: the device against the CPU (the reference pass on the CPU is the yardstick)."
     from stackmff_nb.data import stack_path
     from stackmff_nb.io import read_stack
-    from stackmff_nb.fuse import stack_luma
+    from stackmff_nb.core import stack_luma
     from stackmff_nb.model import on_device
     from stackmff_nb.regression import focus_to_index
     st = read_stack(stack_path("keyboard"))

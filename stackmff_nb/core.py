@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory', 'is_device_error', 'dtype_max',
-           'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y', 'show_image', 'show_images', 'colorize_index']
+           'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y', 'stack_luma', 'show_image', 'show_images',
+           'colorize_index']
 
 # %% ../nbs/00_core.ipynb #01d0dc8c
 class StackError(ValueError):
@@ -117,6 +118,19 @@ def rgb_to_y(img:np.ndarray # (H,W,3) RGB or (H,W) grey; uint8, uint16 or float3
     if img.ndim != 3 or img.shape[2] != 3: raise StackError(f"expected an (H,W) or (H,W,3) image, got shape {img.shape}")
     if img.dtype == np.float64: img = img.astype(np.float32)
     return cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
+
+# %% ../nbs/00_core.ipynb #a33048e4
+def stack_luma(frames:np.ndarray, # (N,H,W) or (N,H,W,3), uint8/uint16/float
+               as_float:bool=True, # False: keep the luma in the frames' dtype
+               multiple:int=1, # pad H and W up to multiples of this
+              ): # (1,N,H',W') float32 tensor in [0,1], or a numpy array in the frames' dtype
+    "BT.601 luma of every frame of a stack, written into one array, padded to a multiple if asked."
+    N, H, W = frames.shape[:3]; ph, pw = (-H) % multiple, (-W) % multiple
+    out = np.empty((1, N, H + ph, W + pw), np.float32 if as_float else frames.dtype)
+    for i, f in enumerate(frames):
+        y = to_float(rgb_to_y(f)) if as_float else rgb_to_y(f)
+        out[0, i] = np.pad(y, ((0, ph), (0, pw)), mode="reflect" if ph < H and pw < W else "edge") if ph or pw else y
+    return torch.from_numpy(out) if as_float else out
 
 # %% ../nbs/00_core.ipynb #e842704c
 def show_image(img, # (H,W) or (H,W,3) image, array or tensor

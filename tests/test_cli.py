@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from skimage import data as skdata
-from stackmff_nb.io import read_image, read_training_set, write_image
+from stackmff_nb.io import read_image, write_image
+from stackmff_nb.synth import read_training_set
 
 EXE = str(Path(sys.executable).parent / "stackmff-nb")
 

@@ -1,16 +1,25 @@
-"""The weights shipped in the package: they load, need no stretch, and fuse partial-span stacks well."""
+"""The weights shipped in the package: every file loads, the default records a reproducible start and config, needs no stretch, and fuses partial-span stacks well."""
+import json
 import numpy as np
 from skimage import data as skdata
 import stackmff_nb as smn
-from stackmff_nb.model import DEFAULT_WEIGHTS
+from stackmff_nb.model import DEFAULT_WEIGHTS, StackMFFV2
 from stackmff_nb.synth import layered_stack, depth_occluders
 from stackmff_nb.evaluate import psnr_ssim
+from conftest import ROOT
 
-def test_default_weights_ship_and_load():
-    assert DEFAULT_WEIGHTS.is_file() and DEFAULT_WEIGHTS.stat().st_size < 1_000_000
-    assert (DEFAULT_WEIGHTS.parent / "MODEL_CARD.md").is_file()
+def test_every_shipped_file_loads():
+    files = sorted(p.name for p in DEFAULT_WEIGHTS.parent.glob("*.pth"))
+    assert files == ["stackmff_nb_default.pth", "stackmff_v2_official.pth"]
+    for f in files: assert isinstance(smn.load_model(str(DEFAULT_WEIGHTS.parent / f)), StackMFFV2)
+    assert DEFAULT_WEIGHTS.stat().st_size < 1_000_000 and (DEFAULT_WEIGHTS.parent / "MODEL_CARD.md").is_file()
+
+def test_default_is_reproducible_from_a_committed_config():
     m = smn.load_model("default")
     assert m.stretch is False and m.scale.item() > 1.0          # trained with the fixed normalisation and a learnt sharper softmax
+    assert isinstance(smn.load_model(m.meta["init"]), StackMFFV2) # the recorded start is one load_model accepts
+    committed = json.loads((ROOT / "configs" / "default.json").read_text())
+    assert {k: m.meta["config"][k] for k in committed if k != "out"} == {k: v for k, v in committed.items() if k != "out"}
 
 def test_default_fuse_uses_network_on_partial_span():
     img = skdata.chelsea()[::2, ::2][:128, :192]
@@ -19,9 +28,3 @@ def test_default_fuse_uses_network_on_partial_span():
     assert res.method == "stackmff"
     assert np.abs(res.index - truth).mean() < 1.0                # the right layers, not a stretched guess
     assert psnr_ssim(img, res.fused)[0] > 35
-
-def test_scratch_weights_are_from_random_init():
-    m = smn.load_model("scratch")
-    assert m.stretch is False and m.meta["init"] is None and m.meta["norm"] == "fixed"
-    d = smn.load_model("default")
-    assert d.meta["init"].startswith("official") and d.meta["step"] == 1000

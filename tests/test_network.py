@@ -6,7 +6,7 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 import stackmff_nb as smn
-from stackmff_nb.baselines import gather_layers
+from stackmff_nb.regression import sample_layers
 from stackmff_nb.data import stack_path
 from conftest import FIXTURES
 
@@ -49,7 +49,7 @@ def test_sampling_property(official, n, h, w, dtype, colour, seed):
     frames = rng.integers(0, hi + 1, (n, h, w, 3) if colour else (n, h, w)).astype(dtype)
     res = smn.fuse(frames, official)
     assert res.fused.dtype == dtype and res.fused.shape == frames.shape[1:]
-    assert np.array_equal(res.fused, gather_layers(frames, res.index))      # every pixel comes from the stack
+    assert np.array_equal(res.fused, sample_layers(frames, res.index))      # every pixel comes from the stack
     again = smn.fuse(frames, official)
     assert np.array_equal(again.index, res.index)                           # deterministic
     assert res.index.min() >= 0 and res.index.max() <= n - 1                # in range

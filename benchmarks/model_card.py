@@ -1,0 +1,132 @@
+"""Choose the default weights on validation, ship them, and write the model card from measurements.
+
+    python benchmarks/model_card.py --run results/default [--candidates a.pth b.pth ...] [--ship]
+
+1. Every candidate (the run's `weights.pth`, the weights shipped now, any others given) is scored on the
+   validation stacks of the run's config (`make_sources(cfg, "val")`: the training generators with
+   seeds and textures training never sees); the best mean PSNR wins.
+2. With `--ship` the winner's model state (no optimiser) becomes `stackmff_nb/weights/stackmff_nb_default.pth`.
+3. The shipped default, the authors' checkpoint and two classical methods are scored on the fixed
+   benchmark of `13_train` (`benchmark_stacks(per_part=40, size=(256, 320))`: Algorithm 1 over the full
+   and a partial sweep, and the unseen thin-lens model with a disk PSF and noise), and on the real
+   stacks that have ground truth (Cou's generated stack with its depth map, shipped; Devernay's office
+   scene with its exact all-in-focus image, when `stackmff_nb.data.fetch("office")` can get it).
+4. `stackmff_nb/weights/MODEL_CARD.md` is written from those numbers, the run's config and its log.
+"""
+import argparse, csv, json, shutil, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np
+import torch
+
+
+def training_time(run: Path) -> tuple:
+    "Total seconds of a run over all its resumed segments (the log's clock restarts with each), and its last step."
+    total, last, step = 0.0, 0.0, 0
+    with open(run / "log.csv") as f:
+        for r in csv.DictReader(f):
+            s = float(r["seconds"])
+            if s < last: total += last                                    # a new segment began
+            last, step = s, int(r["step"])
+    return total + last, step
+
+
+def validation_psnr(model, cfg) -> float:
+    from stackmff_nb.train import make_sources, validate
+    v = validate(model, make_sources(cfg, "val"), cfg.norm)
+    return float(np.mean([m["psnr"] for m in v.values()]))
+
+
+def real_stacks(methods: dict) -> dict:
+    "Ground-truth scores on real data: |corr| of index and depth on cou_1; PSNR/SSIM on the office scene when it can be fetched."
+    from stackmff_nb.data import stack_path, fetch
+    from stackmff_nb.core import StackError
+    from stackmff_nb.io import read_stack, read_image
+    from stackmff_nb.evaluate import run_benchmark
+    cou = read_stack(stack_path("cou_1")); depth = np.load(stack_path("cou_1") / "reference.npy")
+    h = depth.shape[0]; o = (cou.size[0] - h) // 2
+    out = {name: {"cou_1 |corr(index, depth)|": round(abs(float(np.corrcoef(fn(cou).index[o:o + h, o:o + h].ravel(), depth.ravel())[0, 1])), 4)}
+           for name, fn in methods.items()}
+    try: office = fetch("office")
+    except StackError as e: print(f"office scene not scored: {e}", flush=True); return out
+    case = dict(dataset="office", scene="near+far", source=[office / "office_stereo1_near.png", office / "office_stereo1_far.png"],
+                aif=office / "office_stereo1_all.png")
+    for r in run_benchmark([case], methods, progress=False): out[r["method"]].update({"office PSNR dB": round(r["psnr"], 2), "office SSIM": round(r["ssim"], 4)})
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--run", default=str(ROOT / "results" / "default"), help="the training run folder (config.json, log.csv, weights.pth)")
+    ap.add_argument("--candidates", nargs="*", default=[], help="more checkpoints to choose from")
+    ap.add_argument("--ship", action="store_true", help="copy the winner into the package as the default weights")
+    ap.add_argument("--per-part", type=int, default=40)
+    ap.add_argument("--size", type=int, nargs=2, default=[256, 320])
+    ap.add_argument("--card", default=str(ROOT / "stackmff_nb" / "weights" / "MODEL_CARD.md"))
+    args = ap.parse_args(argv)
+    from stackmff_nb.model import load_model, DEFAULT_WEIGHTS
+    from stackmff_nb.train import TrainConfig
+    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, method_fn, BENCH_PARTS
+    run = Path(args.run); cfg = TrainConfig(**json.loads((run / "config.json").read_text()))
+    # 1. choose on validation
+    cands = {str(run / "weights.pth"): None, str(DEFAULT_WEIGHTS): None, **{c: None for c in args.candidates}}
+    scores = {c: round(validation_psnr(load_model(c), cfg), 3) for c in cands if Path(c).is_file()}
+    best = max(scores, key=scores.get)
+    print("validation PSNR:", json.dumps(scores, indent=1), "\nbest:", best, flush=True)
+    # 2. ship
+    if args.ship and Path(best).resolve() != DEFAULT_WEIGHTS.resolve():
+        ck = torch.load(best, map_location="cpu", weights_only=True)
+        torch.save({"model": ck["model"], "meta": ck.get("meta", {})}, DEFAULT_WEIGHTS)
+    shipped = load_model("default")
+    # 3. benchmark and real stacks
+    t0 = time.perf_counter()
+    bench = benchmark_stacks(per_part=args.per_part, size=tuple(args.size))
+    nets = {"ours, default": shipped, "authors' checkpoint": load_model("official")}
+    methods = {**{k: method_fn("stackmff", m) for k, m in nets.items()}, "laplacian": method_fn("laplacian"), "dtcwt": method_fn("dtcwt")}
+    table = summarise(run_benchmark(bench, methods, progress=False))
+    real = real_stacks({k: methods[k] for k in (*nets, 'laplacian')})
+    print(f"benchmark scored in {time.perf_counter() - t0:.0f} s", flush=True)
+    # 4. the card
+    secs, steps = training_time(run)
+    meta = torch.load(DEFAULT_WEIGHTS, map_location="cpu", weights_only=True).get("meta", {})
+    write_card(Path(args.card), cfg, run, secs, steps, meta, scores, best, table, real, args, BENCH_PARTS, shipped.scale.item())
+    print(Path(args.card).read_text())
+
+
+def write_card(path, cfg, run, secs, steps, meta, scores, best, table, real, args, parts, scale):
+    rel = lambda p: str(Path(p).resolve().relative_to(ROOT)) if str(Path(p).resolve()).startswith(str(ROOT)) else str(p)
+    L = ["# stackmff-nb weights: model card", "",
+         "Written by `python benchmarks/model_card.py` from measurements; do not edit by hand.", "",
+         "| file | `load_model(...)` | what it is |", "|---|---|---|",
+         f"| `stackmff_nb_default.pth` | `\"default\"` (used by `fuse(stack)`) | ours: the authors' checkpoint fine-tuned by `stackmff-nb train --config configs/default.json --max-steps {meta.get('step', steps)}`, learnt logit scale {scale:.2f} |",
+         "| `stackmff_v2_official.pth` | `\"official\"` | the authors' checkpoint, unchanged (MIT; see OFFICIAL.md) |", "",
+         "## Recipe", "",
+         f"Loss: Eq. 9 with the fixed normalisation (`norm=\"{cfg.norm}\"`) plus {cfg.dist_weight} x the cross-entropy of softmax(scale x scores) "
+         f"against the true layer (`dist_weight`, target width {cfg.dist_sigma} layers); a learnt inverse temperature (lr {cfg.scale_lr}). "
+         f"AdamW lr {cfg.lr}, weight decay {cfg.weight_decay}, ExponentialLR {cfg.gamma} per epoch of {len(cfg.sources) * cfg.train_stacks} stacks, batch {cfg.batch_size}, "
+         f"{cfg.size}x{cfg.size} crops, N in {list(cfg.ns)} (depth-grouped batches), seed {cfg.seed}, sources: "
+         + "; ".join(f"{s.get('model')} (span mix {s.get('span_probs')})" for s in cfg.sources) + ". Textures: the scikit-image pictures of "
+         "`TRAIN_TEXTURES` and procedural ones; all perturbations of `04_synth`.", "",
+         f"Run: `{rel(run)}` (config, log.csv, val.csv and the resumable last.pth), {steps} steps so far, {secs / 3600:.1f} hours of wall time "
+         f"on the project's 2-core CPU machine (one PyTorch thread and one synthesis worker), resumed across sessions.", "",
+         "## Choice on validation", "",
+         "Mean fused-luma PSNR on the run's validation stacks (the training generators with seeds and textures training never sees):", "",
+         "| candidate | validation PSNR dB |", "|---|---|"] + [f"| `{rel(c)}`{' (chosen)' if c == best else ''} | {v:.2f} |" for c, v in scores.items()]
+    L += ["", f"## Benchmark (`benchmark_stacks(per_part={args.per_part}, size={tuple(args.size)})`, never used in training or choice)", "",
+          "Mean PSNR of the fused colour image against the all-in-focus image, dB (60 = exact); index exact = share of pixels on the true layer.", "",
+          "| method | " + " | ".join(parts) + " | index exact (full) |", "|---" * (len(parts) + 2) + "|"]
+    from stackmff_nb.evaluate import results_table
+    L += results_table(table).splitlines()[2:]
+    others = [m for m in dict.fromkeys(k[0] for k in table) if m != "ours, default"]
+    wins = [p for p in parts if table[("ours, default", p)]["psnr"] > max(table[(m, p)]["psnr"] for m in others)]
+    L += ["", f"The default is ahead of every other row in: {', '.join(wins) or 'none'}; behind in: {', '.join(p for p in parts if p not in wins) or 'none'}.", "",
+          "## Real stacks with ground truth", "", "| method | " + " | ".join(next(iter(real.values())).keys()) + " |", "|---" * (1 + len(next(iter(real.values())))) + "|"]
+    L += [f"| {m} | " + " | ".join(str(v) for v in r.values()) + " |" for m, r in real.items()]
+    Path(path).write_text("\n".join(L) + "\n")
+
+
+if __name__ == "__main__":
+    main()
