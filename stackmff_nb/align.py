@@ -6,31 +6,36 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/align.html.md"""
 
 # %% ../nbs/14_align.ipynb #56975600
 from __future__ import annotations
+import warnings
+from pathlib import Path
 import numpy as np
 import cv2
 from .core import StackError, to_float, rgb_to_y
 from .io import Stack, read_stack
 
 # %% auto #0
-__all__ = ['register_pair', 'align_stack']
+__all__ = ['AlignmentWarning', 'register_pair', 'align_stack']
 
 # %% ../nbs/14_align.ipynb #bcea9c3c
-def _ecc(ref:np.ndarray, img:np.ndarray, warp:np.ndarray, iters:int=100, eps:float=1e-5) -> np.ndarray:
+class AlignmentWarning(UserWarning):
+    "A frame that ECC could not register (its warp falls back to the coarser estimate, possibly the identity)."
+
+def _ecc(ref:np.ndarray, img:np.ndarray, warp:np.ndarray, iters:int=100, eps:float=1e-5) -> tuple: # (warp, converged)
     "ECC affine refinement of `warp` (2x3, maps ref coordinates to img coordinates)."
     crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iters, eps)
-    try: _, warp = cv2.findTransformECC(ref, img, warp.astype(np.float32), cv2.MOTION_AFFINE, crit, None, 5)
-    except cv2.error: pass                                     # no convergence: keep the estimate we had
-    return warp
+    try: return cv2.findTransformECC(ref, img, warp.astype(np.float32), cv2.MOTION_AFFINE, crit, None, 5)[1], True
+    except cv2.error: return warp, False                       # no convergence: keep the estimate we had
 
 def register_pair(ref:np.ndarray, img:np.ndarray, # (H,W) float32 luma
-                  levels=(4, 1)) -> np.ndarray: # 2x3 affine: ref coordinates -> img coordinates
-    "Coarse-to-fine ECC affine registration of `img` to `ref`."
-    warp = np.eye(2, 3, dtype=np.float32)
+                  levels=(4, 1), name:str="frame") -> np.ndarray: # 2x3 affine: ref coordinates -> img coordinates
+    "Coarse-to-fine ECC affine registration of `img` to `ref`; an `AlignmentWarning` names a frame that did not converge."
+    warp, ok = np.eye(2, 3, dtype=np.float32), True
     for f in levels:
         r = cv2.resize(ref, None, fx=1 / f, fy=1 / f, interpolation=cv2.INTER_AREA) if f > 1 else ref
         i = cv2.resize(img, None, fx=1 / f, fy=1 / f, interpolation=cv2.INTER_AREA) if f > 1 else img
         w = warp.copy(); w[:, 2] /= f
-        w = _ecc(r, i, w); warp = w.copy(); warp[:, 2] *= f
+        w, conv = _ecc(r, i, w); ok &= conv; warp = w.copy(); warp[:, 2] *= f
+    if not ok: warnings.warn(f"{name}: ECC registration did not converge; kept the coarser estimate", AlignmentWarning)
     return warp
 
 # %% ../nbs/14_align.ipynb #c8bc6eaa
@@ -66,7 +71,8 @@ def align_stack(stack, # Stack, folder, list or (N,H,W[,C]) array
     ref = n // 2 if reference is None else reference
     if not 0 <= ref < n: raise StackError(f"reference frame {ref} is outside 0..{n - 1}")
     luma = [to_float(rgb_to_y(f)) for f in st.frames]
-    pair = [register_pair(luma[k], luma[k + 1]) for k in range(n - 1)]     # frame k coords -> frame k+1 coords
+    names = [Path(p).name if p else f"frame {k}" for k, p in enumerate(st.paths or [None] * n)]
+    pair = [register_pair(luma[k], luma[k + 1], name=f"{names[k + 1]} (to {names[k]})") for k in range(n - 1)]   # frame k coords -> k+1 coords
     warps = [None] * n; warps[ref] = np.eye(2, 3, dtype=np.float32)
     for k in range(ref + 1, n): warps[k] = _compose(pair[k - 1], warps[k - 1])          # ref -> k
     for k in range(ref - 1, -1, -1): warps[k] = _compose(cv2.invertAffineTransform(pair[k]), warps[k + 1])

@@ -10,10 +10,11 @@ import argparse, os, sys, time, json, warnings
 from pathlib import Path
 import numpy as np
 from .core import StackError, colorize_index, resolve_device, is_device_error
-from .io import read_image, read_stack, read_exif, write_image, write_fusion, save_figure, IMAGE_EXTS
+from .io import read_image, read_stack, read_exif, write_image, write_fusion, save_figure, list_images, IMAGE_EXTS
+from .baselines import METHODS
 
 # %% auto #0
-__all__ = ['subcommand', 'build_parser', 'main', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd', 'synth']
+__all__ = ['subcommand', 'build_parser', 'at_least', 'main', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd', 'synth']
 
 # %% ../nbs/16_cli.ipynb #ac35aced
 _COMMANDS = {}
@@ -22,13 +23,27 @@ def subcommand(name:str, help:str, add_args):
     def deco(fn): _COMMANDS[name] = (help, fn, add_args); return fn
     return deco
 
+class _Parser(argparse.ArgumentParser):
+    "An option error is one line on stderr and exit status 2, like every other refusal."
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="stackmff-nb", description="Multi-focus image stack fusion (StackMFF V2): fuse, synthesise, train, evaluate.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = _Parser(prog="stackmff-nb", description="Multi-focus image stack fusion (StackMFF V2): fuse, synthesise, train, evaluate.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (hlp, fn, add_args) in _COMMANDS.items():
         sp = sub.add_parser(name, help=hlp, description=hlp)
         add_args(sp); sp.set_defaults(_fn=fn)
     return p
+
+def at_least(lo:int, multiple:int=1):
+    "An argparse type: an integer >= `lo` (and a multiple of `multiple`)."
+    def check(text):
+        try: v = int(text)
+        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if v < lo or v % multiple: raise argparse.ArgumentTypeError(f"{v}: must be at least {lo}" + (f" and a multiple of {multiple}" if multiple > 1 else ""))
+        return v
+    return check
 
 def main(argv=None) -> int:
     "Entry point of the `stackmff-nb` program."
@@ -48,8 +63,8 @@ def main(argv=None) -> int:
 def _demo_args(p):
     p.add_argument("-o", "--out", default="stackmff-demo", help="output folder (created; default: %(default)s)")
     p.add_argument("--image", default="astronaut", help="scikit-image sample picture (default: %(default)s)")
-    p.add_argument("-n", "--layers", type=int, default=12, help="layers in the synthetic stack (default: %(default)s)")
-    p.add_argument("--size", type=int, default=384, help="image size in pixels (default: %(default)s)")
+    p.add_argument("-n", "--layers", type=at_least(1), default=12, help="layers in the synthetic stack (default: %(default)s)")
+    p.add_argument("--size", type=at_least(32), default=384, help="image size in pixels, at least 32 (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace files of an earlier demo")
 
@@ -59,7 +74,6 @@ def demo(args):
     from skimage.metrics import peak_signal_noise_ratio as psnr
     from stackmff_nb.synth import load_texture, layered_stack, depth_occluders
     from stackmff_nb.fuse import fuse
-    if args.layers < 1: raise StackError(f"--layers must be at least 1, got {args.layers}")
     try: img = load_texture(args.image)
     except AttributeError: raise StackError(f"--image {args.image!r}: not a scikit-image sample picture") from None
     img = cv2.resize(img, (args.size, args.size), interpolation=cv2.INTER_AREA)
@@ -87,9 +101,9 @@ def _fuse_args(p):
     p.add_argument("input", nargs="+", help="folder, glob pattern, or image files of one stack (near to far); or a folder of stack folders (batch)")
     p.add_argument("-o", "--out", required=True, help="output folder")
     p.add_argument("--model", default="default", help="default | official | path to a checkpoint (default: %(default)s)")
-    p.add_argument("--method", default=None, help="a classical method instead of the network (e.g. laplacian)")
+    p.add_argument("--method", choices=["stackmff", *METHODS], default=None, help="a classical method instead of the network")
     p.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto (default: %(default)s)")
-    p.add_argument("--tile", type=int, default=None, help="tile size in pixels for very large images (default: automatic; 0: never)")
+    p.add_argument("--tile", type=at_least(0, 32), default=None, help="tile size in pixels, a multiple of 32, for very large images (default: automatic; 0: never)")
     p.add_argument("--impl", choices=["fast", "reference"], default="fast", help="'reference' runs the paper-faithful forward pass")
     p.add_argument("--compat", choices=["default", "official"], default="default", help="'official' reproduces the authors' pipeline")
     p.add_argument("--reverse", action="store_true", help="the files run far to near")
@@ -103,12 +117,19 @@ def _fuse_args(p):
 def _fuse_one(src, out:Path, args, model) -> dict:
     "Fuse one stack into `out`; returns the summary."
     from stackmff_nb.fuse import fuse
+    if args.verbose and isinstance(src, (str, Path)) and Path(src).is_dir():
+        skipped = []; list_images(src, ignored=skipped)
+        if skipped: print(f"{src}: ignored {len(skipped)} file(s) that are not images: {', '.join(p.name for p in skipped)}", file=sys.stderr)
     st = read_stack(src, reverse=args.reverse, sort="string" if args.compat == "official" else "natural")
     crop = None
     if args.align:
-        from stackmff_nb.align import align_stack
-        st, _, crop = align_stack(st)
-        if not args.quiet: print(f"aligned {st.n} frames; common area rows {crop[0]}:{crop[1]}, columns {crop[2]}:{crop[3]} ({st.size[1]}x{st.size[0]})", file=sys.stderr)
+        from stackmff_nb.align import align_stack, AlignmentWarning
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AlignmentWarning); st, _, crop = align_stack(st)
+        failed = [w for w in caught if issubclass(w.category, AlignmentWarning)]
+        for w in failed: print(f"stackmff-nb fuse: warning: {w.message}", file=sys.stderr)
+        if not args.quiet: print(f"aligned {st.n} frames ({len(failed)} could not be registered); common area rows {crop[0]}:{crop[1]}, "
+                                 f"columns {crop[2]}:{crop[3]} ({st.size[1]}x{st.size[0]})", file=sys.stderr)
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -133,16 +154,20 @@ def _batch_sources(path:Path):
     if not any(p.is_dir() for p in path.iterdir()): return None                 # an empty folder is an (empty) stack
     return [(f"{c['dataset']}/{c['scene']}" if (path / c["dataset"] / "dof_stack").is_dir() else c["scene"], c["source"]) for c in find_stacks(path)]
 
+def _check_output_folder(out:Path):
+    "Refuse an output folder that could not be made or written, without making it."
+    parent = next(p for p in [out, *out.parents] if p.exists())
+    if parent == out and not out.is_dir(): raise StackError(f"{out}: exists and is not a folder")
+    if not parent.is_dir(): raise StackError(f"{out}: cannot create the output folder ({parent} is a file)")
+    if not os.access(parent, os.W_OK): raise StackError(f"{out}: cannot create the output folder ({parent} is not writable)")
+
 @subcommand("fuse", "fuse a focus stack (or a folder of stacks) into all-in-focus images and focus maps", _fuse_args)
 def fuse_cmd(args):
     from stackmff_nb.model import load_model
     from tqdm.auto import tqdm
     model = load_model(args.model, device=args.device) if args.method in (None, "stackmff") and args.model != "default" else None
     out = Path(args.out)
-    if out.exists() and not out.is_dir(): raise StackError(f"{out}: exists and is not a folder")
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise StackError(f"{out}: cannot create the output folder ({e.strerror})") from None
-    if not os.access(out, os.W_OK): raise StackError(f"{out}: output folder is not writable")
+    _check_output_folder(out)                                               # before any work; made only once there is a result
     batch = _batch_sources(Path(args.input[0])) if len(args.input) == 1 else None
     if batch is None:
         s = _fuse_one(args.input[0] if len(args.input) == 1 else args.input, out, args, model)

@@ -26,28 +26,46 @@ def natural_key(path) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", Path(path).name)]
 
 # %% ../nbs/01_io.ipynb #dc31375d
-def read_image(path) -> np.ndarray: # (H,W) or (H,W,3) uint8/uint16 (float32 for float TIFF)
-    "Read one image file as RGB or grey pixels in its own bit depth."
-    path = Path(path)
+_MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP", b"RIFF": "WebP"}
+_EXT_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".webp": "WebP"}
+
+def _check_file(path:Path) -> str:
+    "The image format a file's first bytes announce; refuse a missing, empty or non-image file by name."
     if not path.is_file(): raise StackError(f"{path}: no such file")
-    try:
-        if path.suffix.lower() in (".tif", ".tiff"):
-            img = tifffile.imread(path)
-            if img.ndim == 3 and img.shape[0] in (3, 4) and img.shape[-1] not in (3, 4): img = img.transpose(1, 2, 0)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-            if img is not None and img.ndim == 3:
-                img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB if img.shape[2] == 4 else cv2.COLOR_BGR2RGB)
-    except Exception as e: raise StackError(f"{path}: cannot be read as an image ({type(e).__name__}: {e})") from None
-    if img is None: raise StackError(f"{path}: not an image, or the file is corrupt or truncated")
-    if img.ndim == 3 and img.shape[2] == 4: img = img[..., :3]
+    with open(path, "rb") as f: head = f.read(12)
+    if not head: raise StackError(f"{path}: empty file (0 bytes)")
+    fmt = next((v for k, v in _MAGIC.items() if head.startswith(k)), None)
+    if fmt is None: raise StackError(f"{path}: not an image (its first bytes are no PNG, JPEG, TIFF, BMP or WebP header)")
+    if _EXT_FORMAT.get(path.suffix.lower(), fmt) != fmt: warnings.warn(f"{path}: a {fmt} file named {path.suffix}; read as {fmt}")
+    return fmt
+
+def _decode(path:Path, fmt:str) -> np.ndarray: # as stored: (H,W), (H,W,3) RGB or (H,W,4) RGBA
+    if fmt == "TIFF":
+        img = tifffile.imread(path)
+        return img.transpose(1, 2, 0) if img.ndim == 3 and img.shape[0] in (3, 4) and img.shape[-1] not in (3, 4) else img
+    if fmt == "JPEG":                                                      # OpenCV fills a truncated JPEG with grey: decode it fully first
+        from PIL import Image
+        with Image.open(path) as im: im.load()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore"); img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None: raise StackError(f"{path}: a corrupt or truncated {fmt} file")
+    return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA if img.shape[2] == 4 else cv2.COLOR_BGR2RGB) if img.ndim == 3 else img
+
+# %% ../nbs/01_io.ipynb #8432b23c
+def read_image(path, # an image file
+               alpha:bool=False, # keep a fourth (alpha) channel; by default it is dropped
+              ) -> np.ndarray: # (H,W) or (H,W,3) uint8/uint16 (float32 for float TIFF)
+    "Read one image file, decoded in full, as RGB or grey pixels in its own bit depth; any problem is a `StackError` naming the file."
+    path = Path(path); fmt = _check_file(path)
+    try: img = _decode(path, fmt)
+    except StackError: raise
+    except Exception as e: raise StackError(f"{path}: a corrupt or truncated {fmt} file ({type(e).__name__}: {str(e)[:100]})") from None
+    if img.ndim == 3 and img.shape[2] == 4 and not alpha: img = img[..., :3]
     if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
     if img.dtype not in (np.uint8, np.uint16):
         if np.issubdtype(img.dtype, np.floating): img = img.astype(np.float32)
         else: raise StackError(f"{path}: unsupported pixel type {img.dtype} (expected 8 or 16 bit, or float)")
-    if img.ndim not in (2, 3): raise StackError(f"{path}: unsupported image shape {img.shape}")
+    if img.ndim not in (2, 3) or min(img.shape[:2]) == 0: raise StackError(f"{path}: unsupported image shape {img.shape}")
     return np.ascontiguousarray(img)
 
 # %% ../nbs/01_io.ipynb #ebc35307
@@ -99,7 +117,8 @@ def image_writer(path, # destination; the extension picks the format
     if ext in (".tif", ".tiff"): return lambda t: tifffile.imwrite(t, img, photometric="rgb" if img.ndim == 3 else "minisblack")
     if img.dtype == np.uint16 and ext != ".png": raise StackError(f"{path}: {ext} cannot hold 16-bit pixels; write .png or .tif")
     if img.dtype not in (np.uint8, np.uint16): raise StackError(f"{path}: {img.dtype} pixels need a .tif file")
-    bgr = cv2.cvtColor(img, cv2.COLOR_RGB2BGR) if img.ndim == 3 else img
+    if img.ndim == 3 and img.shape[2] == 4 and ext not in (".png", ".webp"): raise StackError(f"{path}: {ext} cannot hold an alpha channel; write .png or .tif")
+    bgr = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA if img.shape[2] == 4 else cv2.COLOR_RGB2BGR) if img.ndim == 3 else img
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext in (".jpg", ".jpeg") else []
     def writer(t):
         if not cv2.imwrite(t, bgr, params): raise StackError(f"{path}: OpenCV could not write the image")
@@ -127,12 +146,16 @@ class Stack:
     def __repr__(self): return f"Stack(n={self.n}, size={self.size}, dtype={self.dtype}, {'colour' if self.is_colour else 'grey'})"
 
 # %% ../nbs/01_io.ipynb #a10dbaef
-def list_images(src, sort:str="natural") -> list:
+def list_images(src, sort:str="natural",
+                ignored:list=None, # if given, the other files of a folder are appended to it
+               ) -> list:
     "Image files of a folder, a glob pattern or a list; folders and globs sorted naturally (or as plain strings)."
     if isinstance(src, (list, tuple)): files = [Path(p) for p in src]
     else:
         p = Path(src)
-        if p.is_dir(): files = [f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".")]
+        if p.is_dir():
+            files = [f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".")]
+            if ignored is not None: ignored += sorted((f for f in p.iterdir() if f.is_file() and f not in files), key=natural_key)
         elif any(c in str(src) for c in "*?["): files = [Path(f) for f in glob.glob(str(src)) if Path(f).is_file()]
         elif p.is_file(): files = [p]
         else: raise StackError(f"{src}: no such file or folder")
@@ -148,20 +171,30 @@ def find_image(folder, # where to look
     return next((Path(folder) / f"{stem}{e}" for e in IMAGE_EXTS if (Path(folder) / f"{stem}{e}").is_file()), None)
 
 # %% ../nbs/01_io.ipynb #ca5c0d2e
+def _check_array(name:str, f) -> np.ndarray:
+    "A frame given as an array: refuse what no file could hold, by the frame's name."
+    f = np.asarray(f)
+    if f.ndim not in (2, 3) or (f.ndim == 3 and f.shape[2] not in (1, 3, 4)): raise StackError(f"{name}: shape {f.shape} is no image (expected (H,W) or (H,W,3))")
+    if min(f.shape[:2]) == 0: raise StackError(f"{name}: an empty image ({f.shape[1]}x{f.shape[0]} pixels)")
+    if f.dtype not in (np.uint8, np.uint16, np.float32, np.float64): raise StackError(f"{name}: {f.dtype} pixels (expected uint8, uint16 or float)")
+    return f.astype(np.float32) if f.dtype == np.float64 else f
+
 def read_stack(src, # folder, glob pattern, list of files, or an (N,H,W[,C]) array / list of arrays
                reverse:bool=False, # the files run far to near: reverse them
                sort:str="natural", # "natural" (2.png before 10.png) or "string" (the authors' order)
               ) -> Stack:
-    "Read a focus stack; frames must share one size and one bit depth."
+    "Read a focus stack, every frame decoded and checked; frames must share one size and one bit depth."
     if isinstance(src, Stack): return src
     if isinstance(src, np.ndarray) or (isinstance(src, (list, tuple)) and len(src) and isinstance(src[0], np.ndarray)):
         items = [(f"frame {i}", f) for i, f in enumerate(src)]
     else: items = [(p, None) for p in list_images(src, sort)]
     if not items: raise StackError("the stack is empty")
     if reverse: items = items[::-1]
-    frames, mixed = None, False                              # filled in place: one copy of the pixels in memory
+    frames, mixed, alpha = None, False, 0                    # filled in place: one copy of the pixels in memory
     for k, (p, f) in enumerate(items):
-        f = read_image(p) if f is None else np.asarray(f)
+        f = read_image(p, alpha=True) if f is None else _check_array(p, f)
+        if f.ndim == 3 and f.shape[2] == 4: f, alpha = f[..., :3], alpha + 1
+        if f.ndim == 3 and f.shape[2] == 1: f = f[..., 0]
         if frames is None: frames, first = np.empty((len(items), *f.shape), f.dtype), p
         if f.shape[:2] != frames.shape[1:3]:
             raise StackError(f"{p}: size {f.shape[1]}x{f.shape[0]} differs from {first} ({frames.shape[2]}x{frames.shape[1]}); all frames must share one size")
@@ -174,7 +207,9 @@ def read_stack(src, # folder, glob pattern, list of files, or an (N,H,W[,C]) arr
         if f.shape != frames.shape[1:]:
             raise StackError(f"{p}: {f.shape[-1]} channels differ from {first} ({frames.shape[-1]}); all frames must share one colour format")
         frames[k] = f
-    if mixed: warnings.warn(f"{src if not isinstance(src, (list, tuple, np.ndarray)) else 'stack'}: grey and colour frames mixed; grey frames converted to colour")
+    where = src if not isinstance(src, (list, tuple, np.ndarray)) else "stack"
+    if mixed: warnings.warn(f"{where}: grey and colour frames mixed; grey frames converted to colour")
+    if alpha: warnings.warn(f"{where}: {alpha} of {len(items)} frames have an alpha channel; it is dropped (fusion uses the colour)")
     paths = [p for p, _ in items]
     return Stack(frames, [str(p) for p in paths])
 

@@ -70,3 +70,45 @@ def test_zero_blur_renders_input(scene):
 def test_natural_sort_orders_numbers(nums):
     names = [f"frame_{n}.png" for n in nums]
     assert [natural_key(x)[1] for x in sorted(names, key=natural_key)] == sorted(nums)
+
+# --- reading files: any corruption of a valid file is either read (the right shape) or refused by name, never a crash
+import io, tempfile, warnings
+from pathlib import Path
+from stackmff_nb.core import StackError
+from stackmff_nb.io import read_image, read_stack, write_image
+
+_IMG = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+_FILES = {}
+def _valid(ext):
+    if ext not in _FILES:
+        d = Path(tempfile.mkdtemp()); write_image(d / f"a{ext}", _IMG if ext != ".tif" else _IMG.astype(np.uint16) * 257)
+        _FILES[ext] = (d / f"a{ext}").read_bytes()
+    return _FILES[ext]
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([".png", ".jpg", ".tif", ".bmp"]), st.sampled_from(["truncate", "flip", "zero"]), st.integers(0, 10**6), st.integers(1, 64))
+def test_corrupt_files_are_read_or_refused_by_name(tmp_path_factory, ext, how, at, n):
+    data = bytearray(_valid(ext)); k = at % len(data)
+    if how == "truncate": data = data[:k]
+    elif how == "flip":
+        for j in range(k, min(len(data), k + n)): data[j] ^= 0xFF
+    else: data[k:k + n] = bytes(len(data[k:k + n]))
+    p = tmp_path_factory.mktemp("c") / f"frame{ext}"; p.write_bytes(bytes(data))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore"); img = read_image(p)
+    except StackError as e:
+        assert str(e).startswith(str(p)) and "\n" not in str(e)                # one line, naming the file
+    else:
+        assert img.shape[:2] == (48, 64) and img.dtype in (np.uint8, np.uint16)
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 40), st.integers(1, 40), st.sampled_from([np.uint8, np.uint16]), st.sampled_from([1, 3, 4]), st.integers(0, 10**6))
+def test_any_stack_of_arrays_fuses_or_is_refused(n, h, w, dtype, c, seed):
+    import stackmff_nb as smn
+    rng = np.random.default_rng(seed)
+    frames = rng.integers(0, np.iinfo(dtype).max, (n, h, w) if c == 1 else (n, h, w, c), endpoint=True).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore"); res = smn.fuse(frames, method="laplacian")
+    assert res.fused.shape == frames.shape[1:3] + ((3,) if c in (3, 4) else ())
+    assert res.fused.dtype == dtype and res.index.min() >= 0 and res.index.max() <= n - 1
