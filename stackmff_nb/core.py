@@ -13,9 +13,9 @@ import cv2
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory', 'is_device_error', 'dtype_max',
-           'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y', 'stack_luma', 'show_image', 'show_images',
-           'colorize_index']
+__all__ = ['SOLUTIONS_ENV', 'StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory',
+           'is_device_error', 'dtype_max', 'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y', 'stack_luma',
+           'show_image', 'show_images', 'colorize_index', 'check_exercise']
 
 # %% ../nbs/00_core.ipynb #01d0dc8c
 class StackError(ValueError):
@@ -176,3 +176,27 @@ def colorize_index(index:np.ndarray, # (H,W) layer indices (int) or focus map (f
     import matplotlib
     t = np.asarray(index, np.float64) / max(n - 1, 1)
     return (matplotlib.colormaps[cmap](np.clip(t, 0, 1))[..., :3] * 255).round().astype(np.uint8)
+
+# %% ../nbs/00_core.ipynb #ca4c8786
+SOLUTIONS_ENV = "STACKMFF_NB_SOLUTIONS"
+
+def _solution(folder, name:str):
+    "The function `name` from the worked solutions in `folder` (one .py file per lesson)."
+    import importlib.util
+    from pathlib import Path
+    for f in sorted(Path(folder).glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"solutions_{f.stem}", f); mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        if hasattr(mod, name): return getattr(mod, name)
+    raise StackError(f"{folder}: no worked solution named {name!r}")
+
+def check_exercise(fn, # the function you filled in (a stub raises NotImplementedError)
+                   test, # test(fn): asserts what a right answer must satisfy
+                  ) -> bool: # True once `fn` passes
+    "Check an exercise; with $STACKMFF_NB_SOLUTIONS set, the worked solution of the same name is checked instead."
+    folder = os.environ.get(SOLUTIONS_ENV)
+    if folder: fn = _solution(folder, fn.__name__)
+    try: test(fn)
+    except NotImplementedError:
+        print(f"{fn.__name__}: your turn (this check runs once you fill it in)"); return False
+    print(f"{fn.__name__}: correct"); return True

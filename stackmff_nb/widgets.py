@@ -19,10 +19,18 @@ from .regression import stretch_focus, focus_to_index
 from .regression import sample_layers
 
 # %% auto #0
-__all__ = ['live', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber', 'stack_scrubber',
-           'render_optics', 'optics_playground', 'render_synthesis', 'synthesis_playground']
+__all__ = ['Explorer', 'live', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber',
+           'stack_scrubber', 'render_optics', 'optics_playground', 'render_synthesis', 'synthesis_playground']
 
 # %% ../nbs/15_widgets.ipynb #6c0bb53f
+class Explorer(W.VBox):
+    "A box of controls and a live figure; a static page (the docs site) shows a note instead of the widget's text."
+    def _repr_mimebundle_(self, **kw):
+        data = super()._repr_mimebundle_(**kw) or {}
+        data["text/html"] = ("<p><em>A live explorer: run this notebook in Jupyter to move its controls. "
+                             "The figures on this page show the same things for fixed settings.</em></p>")
+        return data
+
 def live(render, # render(**values) -> go.Figure, one keyword per control
          controls:dict, # name -> ipywidgets control
         ) -> W.VBox: # the controls above the figure; .figure and .controls for code and tests
@@ -35,7 +43,7 @@ def live(render, # render(**values) -> go.Figure, one keyword per control
             for old, tr in zip(fig.data, new.data): old.update({k: v for k, v in tr.to_plotly_json().items() if k not in ("type", "uid")})
             fig.layout.title.text = new.layout.title.text; fig.layout.shapes = new.layout.shapes; fig.layout.annotations = new.layout.annotations
     for c in controls.values(): c.observe(update, "value")
-    box = W.VBox([W.HBox(list(controls.values())), fig]); box.figure, box.controls = fig, tuple(controls.values())
+    box = Explorer([W.HBox(list(controls.values())), fig]); box.figure, box.controls = fig, tuple(controls.values())
     return box
 
 def _rgb(img) -> np.ndarray:
