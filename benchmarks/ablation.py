@@ -27,6 +27,7 @@ VARIANTS = {
     "fixed+scale+CE": ("+ 0.05 x cross-entropy to the true layer (one-hot)", dict(dist_weight=0.05)),
     "fixed+scale+CE(sigma=1)": ("the same with a Gaussian target of width 1 layer", dict(dist_weight=0.05, dist_sigma=1.0)),
     "fixed+scale+CEx4": ("the cross-entropy weighted 0.2 instead of 0.05", dict(dist_weight=0.2)),
+    "fixed+scale+CE, depth target": ("fixed+scale+CE with the continuous position as Eq. 9's target", dict(dist_weight=0.05, target="depth")),
 }
 
 

@@ -233,18 +233,23 @@ def make_sample(seed:int, # everything about the sample follows from the seed
     scale = random_blur_scale(h, w, rng) if perturb else None
     if model == "layered":
         stack, regions = layered_stack(img, depth, n, span=(lo, hi), level_scale=scale)
+        r = depth.max() - depth.min(); dn = (depth - depth.min()) / r if r > 0 else np.zeros_like(depth)
+        pos = lo + np.clip(dn * (hi - lo + 1) - 0.5, 0, hi - lo)                 # continuous: band i's centre at i
     elif model == "thin_lens":
         d = (lo + (hi - lo) * depth) / max(n - 1, 1)                            # scene inside the sweep [0,1]
+        pos = d * (n - 1)                                                       # the focal planes are uniform over the sweep
         stack, regions = thin_lens_stack(img, d, n, sigma_scale=1.0 if scale is None else scale,
                                          pixel_pitch=rng.uniform(1.5e-5, 4e-5), F=rng.uniform(1.8, 4), psf=psf)
     else: raise StackError(f"unknown synthesis model {model!r}: use 'layered' or 'thin_lens'")
     colour = to_float(stack)
+    maps = np.stack([regions, pos], -1)                                        # (H,W,2): flipped together
     if perturb:
         colour = perturb_stack(colour, rng)
-        colour, regions = random_flip(colour, regions, rng)
+        colour, maps = random_flip(colour, maps, rng)
     luma = np.stack([rgb_to_y(c) for c in colour])
-    return dict(stack=luma, colour=colour, regions=regions.astype(np.int64), aif=to_float(img),
-                target=(regions / max(n - 1, 1)).astype(np.float32), n=n, span=(lo, hi), model=model)
+    regions, pos = maps[..., 0].astype(np.int64), maps[..., 1]
+    return dict(stack=luma, colour=colour, regions=regions, aif=to_float(img), target=(regions / max(n - 1, 1)).astype(np.float32),
+                depth_target=(pos / max(n - 1, 1)).astype(np.float32), n=n, span=(lo, hi), model=model)
 
 # %% ../nbs/04_synth.ipynb #7af6b493
 class SynthStackDataset(Dataset):
@@ -260,8 +265,8 @@ class SynthStackDataset(Dataset):
     def n_layers(self, i:int) -> int: return self.ns[np.random.default_rng([self.seed, i, 7]).integers(len(self.ns))]
     def __getitem__(self, i):
         s = make_sample(self.seed * 1_000_003 + i, self.n_layers(i), self.h, self.w, **self.kw)
-        return dict(stack=torch.from_numpy(s["stack"]), regions=torch.from_numpy(s["regions"]),
-                    target=torch.from_numpy(s["target"]), aif=torch.from_numpy(rgb_to_y(s["aif"])))
+        return dict(stack=torch.from_numpy(s["stack"]), regions=torch.from_numpy(s["regions"]), target=torch.from_numpy(s["target"]),
+                    depth_target=torch.from_numpy(s["depth_target"]), aif=torch.from_numpy(rgb_to_y(s["aif"])))
 
 # %% ../nbs/04_synth.ipynb #b7439ec6
 def _layer_counts(ds) -> list:
@@ -334,14 +339,16 @@ class FolderStackDataset(Dataset):
         depth = to_float(rgb_to_y(read_image(e["depth"])))
         if depth.shape != stack.shape[1:]: raise StackError(f"{e['depth']}: depth map size differs from the stack")
         regions = depth_regions(depth, e["n"])
+        r = depth.max() - depth.min(); pos = np.clip(((depth - depth.min()) / r if r > 0 else depth * 0) * e["n"] - 0.5, 0, e["n"] - 1)
         aif = to_float(rgb_to_y(read_image(e["aif"]))) if e["aif"] else np.full(depth.shape, np.nan, np.float32)
         if self.size:
             h, w = (self.size, self.size) if isinstance(self.size, int) else self.size
             rng = np.random.default_rng([self.seed, self.epoch, i])
             y, x = rng.integers(0, stack.shape[1] - h + 1), rng.integers(0, stack.shape[2] - w + 1)
-            stack, regions, aif = stack[:, y:y + h, x:x + w], regions[y:y + h, x:x + w], aif[y:y + h, x:x + w]
+            stack, regions, aif, pos = stack[:, y:y + h, x:x + w], regions[y:y + h, x:x + w], aif[y:y + h, x:x + w], pos[y:y + h, x:x + w]
         return dict(stack=torch.from_numpy(np.ascontiguousarray(stack)), regions=torch.from_numpy(np.ascontiguousarray(regions)),
-                    target=torch.from_numpy((regions / max(e["n"] - 1, 1)).astype(np.float32)), aif=torch.from_numpy(np.ascontiguousarray(aif)))
+                    target=torch.from_numpy((regions / max(e["n"] - 1, 1)).astype(np.float32)), aif=torch.from_numpy(np.ascontiguousarray(aif)),
+                    depth_target=torch.from_numpy(np.ascontiguousarray(pos / max(e["n"] - 1, 1)).astype(np.float32)))
 
 # %% ../nbs/04_synth.ipynb #dfea143d
 def build_training_set(images, # folder (or list) of all-in-focus pictures

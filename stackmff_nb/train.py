@@ -69,7 +69,8 @@ class TrainConfig:
     val_stacks: int = 24 # per synthetic source
     sources: list = field(default_factory=lambda: [
         dict(model="layered", span_probs=(0.5, 0.35, 0.15)), dict(model="thin_lens", span_probs=(0.5, 0.35, 0.15))])
-    norm: str = "fixed" # "fixed" (ours) or "authors"
+    norm: str = "fixed" # "fixed" (the paper's text: E/(N-1)) or "authors" (the released code's batch min-max)
+    target: str = "layer" # what Eq. 9 compares with: "layer" (the true layer, quantised) or "depth" (the continuous position)
     dist_weight: float = 0.0 # weight of `distribution_loss` beside Eq. 9 (0: the paper's objective alone)
     dist_sigma: float = 0.0 # width of its target in layers (0: one-hot)
     init: str = None # checkpoint to start from ("official", "default", a path), None = random initialisation
@@ -122,7 +123,7 @@ def objective(out:dict, # the network's outputs on a batch
               scale, # the model's inverse temperature
               cfg:TrainConfig) -> torch.Tensor:
     "Eq. 9 with the configured normalisation, plus `dist_weight` times the distribution term."
-    loss = focus_loss(out["focus"], batch["target"], batch["stack"].shape[1], cfg.norm)
+    loss = focus_loss(out["focus"], batch["target" if cfg.target == "layer" else "depth_target"], batch["stack"].shape[1], cfg.norm)
     if cfg.dist_weight: loss = loss + cfg.dist_weight * distribution_loss(out["scores"], scale, batch["regions"], cfg.dist_sigma)
     return loss
 

@@ -18,3 +18,8 @@ def test_site_has_every_notebook_and_the_fig6_plot():
     fig6 = (site / "15_widgets.html").read_text()
     assert fig6.count("Plotly.newPlot") >= 4                     # the static explorers are real plotly figures
     assert "plotly.js v" in fig6                                 # plotly.js itself is embedded: the page works offline
+    for page in site.glob("*.html"):
+        text = page.read_text()
+        assert "VBox(children" not in text and "HBox(children" not in text, f"{page.name} shows a widget's text repr"
+        assert "/tmp/" not in text and ".venv/" not in text, f"{page.name} shows a machine path"
+    assert "A live explorer: run this notebook in Jupyter" in (site / "03_optics.html").read_text()

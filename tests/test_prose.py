@@ -4,7 +4,7 @@ import json, re
 from pathlib import Path
 from conftest import ROOT
 
-UNIT = r"(?:\s?%|\s?dB|\s?ms\b|\s?s\b|\s?seconds?\b|\s?minutes?\b|\s?hours?\b|\s?MB\b|\s?GB\b|\s?[kK]B\b|\s?GFLOPs?\b|\s?GMACs?\b|x\b)"
+UNIT = r"(?:\s?%|\s?dB|\s?ms\b|\s?s\b|\s?seconds?\b|\s?minutes?\b|\s?hours?\b|\s?MB\b|\s?GB\b|\s?[kK]B\b|\s?GFLOPs?\b|\s?GMACs?\b|x(?=\s+(?:faster|slower|speed|less|more|smaller|larger|the)))"
 NUMBER = re.compile(r"(?<![\w.\-/])(\d[\d,]*(?:\.\d+)?)" + UNIT)
 PATHS = re.compile(r"/tmp/|/work/|/root/|site-packages|\.venv/|/home/")
 
