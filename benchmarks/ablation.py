@@ -9,7 +9,7 @@ batches (BASE below: one thread, no worker process), then all are scored on the 
 published and the Laplacian method. A variant whose run has finished is not run again (delete its
 folder to redo it). Writes `table.md` and `rows.json` into the output folder; `13_train` shows the table.
 """
-import argparse, json, sys, time
+import argparse, json, os, sys, time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,7 +35,8 @@ def run_variant(name, overrides, steps, out):
     from stackmff_nb.train import TrainConfig, train
     folder = out / name
     if (folder / "weights.pth").is_file(): return
-    cfg = TrainConfig(**{**BASE, **overrides, "out": str(folder), "max_steps": steps})
+    rel = folder.resolve().relative_to(ROOT) if folder.resolve().is_relative_to(ROOT) else folder   # no machine paths in the committed config
+    cfg = TrainConfig(**{**BASE, **overrides, "out": str(rel), "max_steps": steps})
     t0 = time.perf_counter()
     train(cfg, resume=(folder / "last.pth").is_file(), progress=False)
     print(f"{name}: {steps} steps in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -52,6 +53,7 @@ def main(argv=None):
     from stackmff_nb.model import load_model
     from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, method_fn, BENCH_PARTS
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)                                                          # the runs' folders are relative to the repository
     for name, (_, overrides) in VARIANTS.items(): run_variant(name, overrides, args.steps, out)
     models = {"authors' checkpoint, as published": load_model("official"), **{n: load_model(str(out / n / "weights.pth")) for n in VARIANTS}}
     methods = {**{n: method_fn("stackmff", m) for n, m in models.items()}, "laplacian": method_fn("laplacian")}
