@@ -1,5 +1,5 @@
 """The docs site builds offline (nbdev-proc-nbs + smalldocs) with a page per notebook and live plotly figures."""
-import subprocess, sys, shutil
+import re, subprocess, sys, shutil
 from pathlib import Path
 from conftest import ROOT
 
@@ -19,7 +19,7 @@ def test_site_has_every_notebook_and_the_fig6_plot():
     assert fig6.count("Plotly.newPlot") >= 4                     # the static explorers are real plotly figures
     assert "plotly.js v" in fig6                                 # plotly.js itself is embedded: the page works offline
     for page in site.glob("*.html"):
-        text = page.read_text()
+        text = re.sub(r"data:[^\"' )]+", "", page.read_text())                 # embedded pictures can hold any bytes
         assert "VBox(children" not in text and "HBox(children" not in text, f"{page.name} shows a widget's text repr"
-        assert "/tmp/" not in text and ".venv/" not in text, f"{page.name} shows a machine path"
+        assert not any(m in text for m in ("/tmp/", "/work/", "site-packages", "/root/")), f"{page.name} shows a machine path"
     assert "A live explorer: run this notebook in Jupyter" in (site / "03_optics.html").read_text()
