@@ -6,12 +6,13 @@
    validation stacks of the run's config (`make_sources(cfg, "val")`: the training generators with
    seeds and textures training never sees); the best mean PSNR wins.
 2. With `--ship` the winner's model state (no optimiser) becomes `stackmff_nb/weights/stackmff_nb_default.pth`.
-3. The shipped default, the authors' checkpoint and two classical methods are scored on the fixed
+3. The shipped default, the one it replaced (if any), the authors' checkpoint and two classical methods are scored on the fixed
    benchmark of `13_train` (`benchmark_stacks(per_part=40, size=(256, 320))`: Algorithm 1 over the full
    and a partial sweep, and the unseen thin-lens model with a disk PSF and noise), and on the real
    stacks that have ground truth (Cou's generated stack with its depth map, shipped; Devernay's office
    scene with its exact all-in-focus image, when `stackmff_nb.data.fetch("office")` can get it).
-4. `stackmff_nb/weights/MODEL_CARD.md` is written from those numbers, the run's config and its log.
+4. `stackmff_nb/weights/MODEL_CARD.md` is written from those numbers and the shipped file's own config:
+   the run that made it, its log, and the runs it started from (`init`), each with its command.
 """
 import argparse, csv, json, shutil, sys, time
 from pathlib import Path
@@ -23,15 +24,36 @@ import numpy as np
 import torch
 
 
-def training_time(run: Path) -> tuple:
-    "Total seconds of a run over all its resumed segments (the log's clock restarts with each), and its last step."
+def training_time(run: Path, upto: int = None) -> tuple:
+    "Total seconds of a run over all its resumed segments (the log's clock restarts with each), and its last step (at most `upto`)."
     total, last, step = 0.0, 0.0, 0
     with open(run / "log.csv") as f:
         for r in csv.DictReader(f):
+            if upto is not None and int(r["step"]) > upto: break
             s = float(r["seconds"])
             if s < last: total += last                                    # a new segment began
             last, step = s, int(r["step"])
     return total + last, step
+
+
+def config_file(cfg: dict) -> str:
+    "The committed config whose run folder is `cfg['out']`."
+    for f in sorted((ROOT / "configs").glob("*.json")):
+        if json.loads(f.read_text()).get("out") == cfg.get("out"): return str(f.relative_to(ROOT))
+    return f"<a config with out={cfg.get('out')}>"
+
+
+def lineage(meta: dict) -> tuple:
+    "How a checkpoint was made, from its stored config back to its start: (text, total training seconds)."
+    cfg, step = meta.get("config", {}), meta.get("step")
+    secs = training_time(ROOT / cfg["out"], step)[0] if (ROOT / cfg.get("out", "-") / "log.csv").is_file() else 0.0
+    cmd = f"`stackmff-nb train --config {config_file(cfg)} --max-steps {step}`"
+    init = cfg.get("init")
+    if init in (None, "official", "default"):
+        start = {None: "a random initialisation", "official": "the authors' checkpoint", "default": "the default shipped then"}[init]
+        return f"{start} {'trained' if init is None else 'fine-tuned'} by {cmd}", secs
+    before, s0 = lineage(torch.load(ROOT / init, map_location="cpu", weights_only=True).get("meta", {}))
+    return f"{before}, then (from `{init}`) by {cmd}", s0 + secs
 
 
 def validation_psnr(model, cfg) -> float:
@@ -60,7 +82,7 @@ def real_stacks(methods: dict) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--run", default=str(ROOT / "results" / "default"), help="the training run folder (config.json, log.csv, weights.pth)")
+    ap.add_argument("--run", default=str(ROOT / "results" / "default"), help="a training run folder (config.json, log.csv, weights.pth): its validation stacks choose")
     ap.add_argument("--candidates", nargs="*", default=[], help="more checkpoints to choose from")
     ap.add_argument("--ship", action="store_true", help="copy the winner into the package as the default weights")
     ap.add_argument("--per-part", type=int, default=40)
@@ -77,6 +99,7 @@ def main(argv=None):
     best = max(scores, key=scores.get)
     print("validation PSNR:", json.dumps(scores, indent=1), "\nbest:", best, flush=True)
     # 2. ship
+    previous = load_model("default")
     if args.ship and Path(best).resolve() != DEFAULT_WEIGHTS.resolve():
         ck = torch.load(best, map_location="cpu", weights_only=True)
         torch.save({"model": ck["model"], "meta": ck.get("meta", {})}, DEFAULT_WEIGHTS)
@@ -85,23 +108,28 @@ def main(argv=None):
     t0 = time.perf_counter()
     bench = benchmark_stacks(per_part=args.per_part, size=tuple(args.size))
     nets = {"ours, default": shipped, "authors' checkpoint": load_model("official")}
+    if not torch.equal(torch.cat([p.flatten() for p in previous.parameters()]), torch.cat([p.flatten() for p in shipped.parameters()])):
+        nets["ours, previous default"] = previous
     methods = {**{k: method_fn("stackmff", m) for k, m in nets.items()}, "laplacian": method_fn("laplacian"), "dtcwt": method_fn("dtcwt")}
     table = summarise(run_benchmark(bench, methods, progress=False))
-    real = real_stacks({k: methods[k] for k in (*nets, 'laplacian')})
+    real = real_stacks({k: methods[k] for k in (*nets, "laplacian")})
     print(f"benchmark scored in {time.perf_counter() - t0:.0f} s", flush=True)
     # 4. the card
-    secs, steps = training_time(run)
     meta = torch.load(DEFAULT_WEIGHTS, map_location="cpu", weights_only=True).get("meta", {})
+    if "config" in meta: cfg = TrainConfig(**meta["config"]); run = ROOT / cfg.out     # the recipe of the file shipped, whichever run made it
+    secs, steps = training_time(run)
+    meta.setdefault("config", json.loads((run / "config.json").read_text())); meta.setdefault("step", steps)
     write_card(Path(args.card), cfg, run, secs, steps, meta, scores, best, table, real, args, BENCH_PARTS, shipped.scale.item())
     print(Path(args.card).read_text())
 
 
 def write_card(path, cfg, run, secs, steps, meta, scores, best, table, real, args, parts, scale):
+    made, total = lineage(meta)
     rel = lambda p: str(Path(p).resolve().relative_to(ROOT)) if str(Path(p).resolve()).startswith(str(ROOT)) else str(p)
     L = ["# stackmff-nb weights: model card", "",
          "Written by `python benchmarks/model_card.py` from measurements; do not edit by hand.", "",
          "| file | `load_model(...)` | what it is |", "|---|---|---|",
-         f"| `stackmff_nb_default.pth` | `\"default\"` (used by `fuse(stack)`) | ours: the authors' checkpoint fine-tuned by `stackmff-nb train --config configs/default.json --max-steps {meta.get('step', steps)}`, learnt logit scale {scale:.2f} |",
+         f"| `stackmff_nb_default.pth` | `\"default\"` (used by `fuse(stack)`) | ours: {made}, learnt logit scale {scale:.2f} |",
          "| `stackmff_v2_official.pth` | `\"official\"` | the authors' checkpoint, unchanged (MIT; see OFFICIAL.md) |", "",
          "## Recipe", "",
          f"Loss: Eq. 9 with the fixed normalisation (`norm=\"{cfg.norm}\"`) plus {cfg.dist_weight} x the cross-entropy of softmax(scale x scores) "
@@ -111,7 +139,8 @@ def write_card(path, cfg, run, secs, steps, meta, scores, best, table, real, arg
          + "; ".join(f"{s.get('model')} (span mix {s.get('span_probs')})" for s in cfg.sources) + ". Textures: the scikit-image pictures of "
          "`TRAIN_TEXTURES` and procedural ones; all perturbations of `04_synth`.", "",
          f"Run: `{rel(run)}` (config, log.csv, val.csv and the resumable last.pth), {steps} steps so far, {secs / 3600:.1f} hours of wall time "
-         f"on the project's 2-core CPU machine (one PyTorch thread and one synthesis worker), resumed across sessions.", "",
+         f"on the project's 2-core CPU machine (one PyTorch thread and one synthesis worker), resumed across sessions; "
+         f"{total / 3600:.1f} hours in all from the authors' checkpoint to the shipped file.", "",
          "## Choice on validation", "",
          "Mean fused-luma PSNR on the run's validation stacks (the training generators with seeds and textures training never sees):", "",
          "| candidate | validation PSNR dB |", "|---|---|"] + [f"| `{rel(c)}`{' (chosen)' if c == best else ''} | {v:.2f} |" for c, v in scores.items()]
