@@ -14,7 +14,7 @@
 4. `stackmff_nb/weights/MODEL_CARD.md` is written from those numbers and the shipped file's own config:
    the run that made it, its log, and the runs it started from (`init`), each with its command.
 """
-import argparse, csv, json, shutil, sys, time
+import argparse, csv, dataclasses, json, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,13 +94,13 @@ def main(argv=None):
     from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, method_fn, BENCH_PARTS
     run = Path(args.run); cfg = TrainConfig(**json.loads((run / "config.json").read_text()))
     # 1. choose on validation
-    cands = {str(run / "weights.pth"): None, str(DEFAULT_WEIGHTS): None, **{c: None for c in args.candidates}}
+    cands = dict.fromkeys([str(run / "weights.pth"), str(DEFAULT_WEIGHTS), *args.candidates])
     scores = {c: round(validation_psnr(load_model(c), cfg), 3) for c in cands if Path(c).is_file()}
     best = max(scores, key=scores.get)
     print("validation PSNR:", json.dumps(scores, indent=1), "\nbest:", best, flush=True)
     # 2. ship
-    previous = load_model("default")
-    if args.ship and Path(best).resolve() != DEFAULT_WEIGHTS.resolve():
+    replaced = load_model("default") if args.ship and Path(best).resolve() != DEFAULT_WEIGHTS.resolve() else None
+    if replaced is not None:
         ck = torch.load(best, map_location="cpu", weights_only=True)
         torch.save({"model": ck["model"], "meta": ck.get("meta", {})}, DEFAULT_WEIGHTS)
     shipped = load_model("default")
@@ -108,8 +108,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     bench = benchmark_stacks(per_part=args.per_part, size=tuple(args.size))
     nets = {"ours, default": shipped, "authors' checkpoint": load_model("official")}
-    if not torch.equal(torch.cat([p.flatten() for p in previous.parameters()]), torch.cat([p.flatten() for p in shipped.parameters()])):
-        nets["ours, previous default"] = previous
+    if replaced is not None: nets["ours, previous default"] = replaced
     methods = {**{k: method_fn("stackmff", m) for k, m in nets.items()}, "laplacian": method_fn("laplacian"), "dtcwt": method_fn("dtcwt")}
     table = summarise(run_benchmark(bench, methods, progress=False))
     real = real_stacks({k: methods[k] for k in (*nets, "laplacian")})
@@ -118,7 +117,7 @@ def main(argv=None):
     meta = torch.load(DEFAULT_WEIGHTS, map_location="cpu", weights_only=True).get("meta", {})
     if "config" in meta: cfg = TrainConfig(**meta["config"]); run = ROOT / cfg.out     # the recipe of the file shipped, whichever run made it
     secs, steps = training_time(run)
-    meta.setdefault("config", json.loads((run / "config.json").read_text())); meta.setdefault("step", steps)
+    meta.setdefault("config", dataclasses.asdict(cfg)); meta.setdefault("step", steps)
     write_card(Path(args.card), cfg, run, secs, steps, meta, scores, best, table, real, args, BENCH_PARTS, shipped.scale.item())
     print(Path(args.card).read_text())
 
