@@ -1,16 +1,18 @@
 """Choose the default weights on validation, ship them, and write the model card from measurements.
 
-    python benchmarks/model_card.py --run results/default [--candidates a.pth b.pth ...] [--ship]
+    python benchmarks/model_card.py --run results/default [--candidates a.pth b.pth ...] [--ship] [--compare LABEL=PATH ...]
 
 1. Every candidate (the run's `weights.pth`, the weights shipped now, any others given) is scored on the
    validation stacks of the run's config (`make_sources(cfg, "val")`: the training generators with
    seeds and textures training never sees); the best mean PSNR wins.
 2. With `--ship` the winner's model state (no optimiser) becomes `stackmff_nb/weights/stackmff_nb_default.pth`.
-3. The shipped default, the one it replaced (if any), the authors' checkpoint and two classical methods are scored on the fixed
+3. The shipped default, the one it replaced (if any), any `--compare` weights, the authors' checkpoint and two classical methods are scored on the fixed
    benchmark of `13_train` (`benchmark_stacks(per_part=40, size=(256, 320))`: Algorithm 1 over the full
    and a partial sweep, and the unseen thin-lens model with a disk PSF and noise), and on the real
    stacks that have ground truth (Cou's generated stack with its depth map, shipped; Devernay's office
-   scene with its exact all-in-focus image, when `stackmff_nb.data.fetch("office")` can get it).
+   scene, both of its two-frame stacks (blur diameter 5 and 10) against its exact all-in-focus image,
+   when `stackmff_nb.data.fetch("office")` can get it). The default is compared with every other row
+   stack by stack (`paired_difference`): a lead counts only where its 95% interval is above zero.
 4. `stackmff_nb/weights/MODEL_CARD.md` is written from those numbers and the shipped file's own config:
    the run that made it, its log, and the runs it started from (`init`), each with its command.
 """
@@ -63,7 +65,7 @@ def validation_psnr(model, cfg) -> float:
 
 
 def real_stacks(methods: dict) -> dict:
-    "Ground-truth scores on real data: |corr| of index and depth on cou_1; PSNR/SSIM on the office scene when it can be fetched."
+    "Ground-truth scores on real data: |corr| of index and depth on cou_1; PSNR/SSIM on the office scene's two stacks when it can be fetched."
     from stackmff_nb.data import stack_path, fetch
     from stackmff_nb.core import StackError
     from stackmff_nb.io import read_stack, read_image
@@ -74,9 +76,10 @@ def real_stacks(methods: dict) -> dict:
            for name, fn in methods.items()}
     try: office = fetch("office")
     except StackError as e: print(f"office scene not scored: {e}", flush=True); return out
-    case = dict(dataset="office", scene="near+far", source=[office / "office_stereo1_near.png", office / "office_stereo1_far.png"],
-                aif=office / "office_stereo1_all.png")
-    for r in run_benchmark([case], methods, progress=False): out[r["method"]].update({"office PSNR dB": round(r["psnr"], 2), "office SSIM": round(r["ssim"], 4)})
+    cases = [dict(dataset=f"office d{d}", scene="near+far", source=[office / f"office_stereo1_near{s}.png", office / f"office_stereo1_far{s}.png"],
+                  aif=office / "office_stereo1_all.png") for d, s in ((5, ""), (10, "2"))]        # blur diameters 5 and 10
+    for r in run_benchmark(cases, methods, progress=False):
+        out[r["method"]].update({f"{r['dataset']} PSNR dB": round(r["psnr"], 2), f"{r['dataset']} SSIM": round(r["ssim"], 4)})
     return out
 
 
@@ -87,11 +90,13 @@ def main(argv=None):
     ap.add_argument("--ship", action="store_true", help="copy the winner into the package as the default weights")
     ap.add_argument("--per-part", type=int, default=40)
     ap.add_argument("--size", type=int, nargs=2, default=[256, 320])
+    ap.add_argument("--compare", nargs="*", default=[], metavar="LABEL=PATH", help="more weights to score beside the default (not candidates), e.g. an older default")
     ap.add_argument("--card", default=str(ROOT / "stackmff_nb" / "weights" / "MODEL_CARD.md"))
     args = ap.parse_args(argv)
     from stackmff_nb.model import load_model, DEFAULT_WEIGHTS
     from stackmff_nb.train import TrainConfig
-    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, method_fn, BENCH_PARTS
+    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, paired_difference, method_fn, BENCH_PARTS
+    compare = dict(c.split("=", 1) for c in args.compare)
     run = Path(args.run); cfg = TrainConfig(**json.loads((run / "config.json").read_text()))
     # 1. choose on validation
     cands = dict.fromkeys([str(run / "weights.pth"), str(DEFAULT_WEIGHTS), *args.candidates])
@@ -109,8 +114,10 @@ def main(argv=None):
     bench = benchmark_stacks(per_part=args.per_part, size=tuple(args.size))
     nets = {"ours, default": shipped, "authors' checkpoint": load_model("official")}
     if replaced is not None: nets["ours, previous default"] = replaced
+    nets.update({label: load_model(path) for label, path in compare.items()})
     methods = {**{k: method_fn("stackmff", m) for k, m in nets.items()}, "laplacian": method_fn("laplacian"), "dtcwt": method_fn("dtcwt")}
-    table = summarise(run_benchmark(bench, methods, progress=False))
+    rows = run_benchmark(bench, methods, progress=False); table = summarise(rows)
+    paired = {m: paired_difference(rows, "ours, default", m) for m in methods if m != "ours, default"}
     real = real_stacks({k: methods[k] for k in (*nets, "laplacian")})
     print(f"benchmark scored in {time.perf_counter() - t0:.0f} s", flush=True)
     # 4. the card
@@ -118,11 +125,11 @@ def main(argv=None):
     if "config" in meta: cfg = TrainConfig(**meta["config"]); run = ROOT / cfg.out     # the recipe of the file shipped, whichever run made it
     secs, steps = training_time(run)
     meta.setdefault("config", dataclasses.asdict(cfg)); meta.setdefault("step", steps)
-    write_card(Path(args.card), cfg, run, secs, steps, meta, scores, best, table, real, args, BENCH_PARTS, shipped.scale.item())
+    write_card(Path(args.card), cfg, run, secs, steps, meta, scores, best, table, paired, real, args, BENCH_PARTS, shipped.scale.item())
     print(Path(args.card).read_text())
 
 
-def write_card(path, cfg, run, secs, steps, meta, scores, best, table, real, args, parts, scale):
+def write_card(path, cfg, run, secs, steps, meta, scores, best, table, paired, real, args, parts, scale):
     made, total = lineage(meta)
     rel = lambda p: str(Path(p).resolve().relative_to(ROOT)) if str(Path(p).resolve()).startswith(str(ROOT)) else str(p)
     L = ["# stackmff-nb weights: model card", "",
@@ -148,9 +155,17 @@ def write_card(path, cfg, run, secs, steps, meta, scores, best, table, real, arg
           "| method | " + " | ".join(parts) + " | index exact (full) |", "|---" * (len(parts) + 2) + "|"]
     from stackmff_nb.evaluate import results_table
     L += results_table(table).splitlines()[2:]
-    others = [m for m in dict.fromkeys(k[0] for k in table) if m != "ours, default"]
-    wins = [p for p in parts if table[("ours, default", p)]["psnr"] > max(table[(m, p)]["psnr"] for m in others)]
-    L += ["", f"The default is ahead of every other row in: {', '.join(wins) or 'none'}; behind in: {', '.join(p for p in parts if p not in wins) or 'none'}.", "",
+    if args.compare: L += ["", "Rows added with `--compare`: " + "; ".join(f"{c.split('=', 1)[0]} = `{c.split('=', 1)[1]}`" for c in args.compare) + "."]
+    L += ["", "The default minus each other row on the same stacks: mean difference, dB [95% t interval]; stacks won / tied / lost:", "",
+          "| against | " + " | ".join(parts) + " |", "|---" * (len(parts) + 1) + "|"]
+    L += [f"| {m} | " + " | ".join(f"{d[p]['mean']:+.2f} [{d[p]['lo']:+.2f}, {d[p]['hi']:+.2f}]; {d[p]['won']} / {d[p]['tied']} / {d[p]['lost']}" for p in parts) + " |"
+          for m, d in paired.items()]
+    def verdict(p):
+        say = {w: [m for m, d in paired.items() if test(d[p])] for w, test in
+               (("ahead of", lambda d: d["lo"] > 0), ("level with", lambda d: d["lo"] <= 0 <= d["hi"]), ("behind", lambda d: d["hi"] < 0))}
+        return "; ".join(f"{w} {', '.join(ms)}" for w, ms in say.items() if ms)
+    L += ["", "Verdict per part (ahead of / behind a row: the interval is above / below zero; level with it: the interval holds zero):", ""]
+    L += [f"- **{p}**: {verdict(p)}." for p in parts] + ["",
           "## Real stacks with ground truth", "", "| method | " + " | ".join(next(iter(real.values())).keys()) + " |", "|---" * (1 + len(next(iter(real.values())))) + "|"]
     L += [f"| {m} | " + " | ".join(str(v) for v in r.values()) + " |" for m, r in real.items()]
     Path(path).write_text("\n".join(L) + "\n")

@@ -18,8 +18,8 @@ from .io import read_stack, read_image, list_images, find_image, natural_key, IM
 # %% auto #0
 __all__ = ['PSNR_CAP', 'BENCH_NS', 'BENCH_PARTS', 'psnr_ssim', 'focus_errors', 'spatial_frequency', 'average_gradient',
            'index_agreement', 'find_stacks', 'synthetic_case', 'synthetic_cases', 'method_fn', 'run_benchmark',
-           'tables', 'write_results', 'summarise', 'benchmark_stacks', 'results_table', 'count_flops',
-           'downscale_stack']
+           'tables', 'write_results', 'summarise', 'benchmark_stacks', 'results_table', 'paired_difference',
+           'count_flops', 'downscale_stack']
 
 # %% ../nbs/12_evaluate.ipynb #ca6a1af6
 PSNR_CAP = 60.0 # dB: a fusion identical to the reference (infinite PSNR) counts as 60 dB, about the 8-bit quantisation floor
@@ -182,6 +182,26 @@ def results_table(table:dict, # from `summarise`, keyed (method, part)
     methods = list(dict.fromkeys(k[0] for k in table))
     fmt = lambda m, p, k, f: format(table[(m, p)][k], f) if k in table.get((m, p), {}) else "-"
     return _md(["method", *parts, "index exact (full)"], [[m, *(fmt(m, p, metric, ".2f") for p in parts), fmt(m, "full", "exact", ".3f")] for m in methods])
+
+# %% ../nbs/12_evaluate.ipynb #224fa671
+def paired_difference(rows:list, # from `run_benchmark`, both methods on the same cases
+                      a:str, b:str, # method names: the differences are a - b
+                      metric:str="psnr", by:str="dataset", # what to compare, and the grouping (the benchmark's part)
+                      level:float=0.95) -> dict: # {group: dict(mean, lo, hi, won, tied, lost, n)}
+    "Per group, the mean of `a` minus `b` over the cases both scored, its `level` t interval, and the cases `a` won, tied and lost."
+    from scipy import stats
+    pairs = {}
+    for r in rows:
+        if r["method"] in (a, b) and metric in r: pairs.setdefault((r[by], r["scene"]), {})[r["method"]] = r[metric]
+    diffs = {}
+    for (g, _), v in pairs.items():
+        if len(v) == 2: diffs.setdefault(g, []).append(v[a] - v[b])
+    out = {}
+    for g, d in diffs.items():
+        d = np.asarray(d, np.float64); m = float(d.mean())
+        lo, hi = stats.t.interval(level, len(d) - 1, loc=m, scale=stats.sem(d)) if len(d) > 1 and d.std() > 0 else (m, m)
+        out[g] = dict(mean=m, lo=float(lo), hi=float(hi), won=int((d > 0).sum()), tied=int((d == 0).sum()), lost=int((d < 0).sum()), n=len(d))
+    return out
 
 # %% ../nbs/12_evaluate.ipynb #e7c4d8f5
 def count_flops(model, n:int, size:int=256) -> int:

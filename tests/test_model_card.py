@@ -24,6 +24,8 @@ def test_card_is_written_without_shipping(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     text = card.read_text()
     for part in ("full", "partial", "thin-lens"): assert part in text
-    for row in ("| ours, default |", "| authors' checkpoint |", "| laplacian |"): assert text.count(row) == 2, row   # benchmark and real stacks
+    assert text.count("| ours, default |") == 2                                          # benchmark and real stacks
+    for row in ("| authors' checkpoint |", "| laplacian |"): assert text.count(row) == 3, row   # ... and the paired differences
+    assert "Verdict per part" in text and text.count(" / ") >= 3 * 3                       # won / tied / lost, per part and row
     assert "(chosen)" in text and "hours in all" in text
     assert "office scene not scored" in r.stdout
