@@ -23,22 +23,19 @@ def main(argv=None):
     ap.add_argument("--out", default=str(ROOT / "results" / "lead.md"))
     args = ap.parse_args(argv)
     from stackmff_nb.model import load_model
-    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, paired_difference, method_fn, BENCH_PARTS
+    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, paired_difference, paired_table, method_fn, BENCH_PARTS
     methods = {"default": method_fn("stackmff", load_model("default")), args.against: method_fn(args.against)}
-    rows, lines = [], []
-    fmt = lambda d: f"{d['mean']:+.2f} [{d['lo']:+.2f}, {d['hi']:+.2f}]; {d['won']} / {d['tied']} / {d['lost']}"
+    rows, draws = [], {}
     t0 = time.perf_counter()
     for seed in args.seeds:
         r = run_benchmark(benchmark_stacks(seed=seed, per_part=args.per_part, size=tuple(args.size)), methods, progress=False)
         rows += [{**x, "scene": f"{seed}/{x['scene']}"} for x in r]                 # scenes are named per draw: keep pairs apart
-        d = paired_difference(r, "default", args.against)
-        lines.append(f"| seed {seed} ({args.per_part} per part) | " + " | ".join(fmt(d[p]) for p in BENCH_PARTS) + " |")
-        print(lines[-1], flush=True)
-    d = paired_difference(rows, "default", args.against)
-    lines.append(f"| pooled ({args.per_part * len(args.seeds)} per part) | " + " | ".join(fmt(d[p]) for p in BENCH_PARTS) + " |")
+        draws[f"seed {seed} ({args.per_part} per part)"] = paired_difference(r, "default", args.against)
+        print(paired_table(draws).splitlines()[-1], flush=True)
+    draws[f"pooled ({args.per_part * len(args.seeds)} per part)"] = paired_difference(rows, "default", args.against)
     text = "\n".join([f"Shipped default minus `{args.against}` on fresh draws of `benchmark_stacks(size={tuple(args.size)})`: mean PSNR difference, dB "
                       "[95% t interval]; stacks won / tied / lost. Written by `python benchmarks/lead.py`.", "",
-                      "| draw | " + " | ".join(BENCH_PARTS) + " |", "|---" * (len(BENCH_PARTS) + 1) + "|", *lines, "",
+                      paired_table(draws, label="draw"), "",
                       f"{time.perf_counter() - t0:.0f} s on this machine."])
     Path(args.out).write_text(text + "\n"); print(text)
 

@@ -153,13 +153,11 @@ def write_card(path, cfg, run, secs, steps, meta, scores, best, table, paired, r
     L += ["", f"## Benchmark (`benchmark_stacks(per_part={args.per_part}, size={tuple(args.size)})`, never used in training or choice)", "",
           "Mean PSNR of the fused colour image against the all-in-focus image, dB (60 = exact); index exact = share of pixels on the true layer.", "",
           "| method | " + " | ".join(parts) + " | index exact (full) |", "|---" * (len(parts) + 2) + "|"]
-    from stackmff_nb.evaluate import results_table
+    from stackmff_nb.evaluate import results_table, paired_table
     L += results_table(table).splitlines()[2:]
     if args.compare: L += ["", "Rows added with `--compare`: " + "; ".join(f"{c.split('=', 1)[0]} = `{c.split('=', 1)[1]}`" for c in args.compare) + "."]
     L += ["", "The default minus each other row on the same stacks: mean difference, dB [95% t interval]; stacks won / tied / lost:", "",
-          "| against | " + " | ".join(parts) + " |", "|---" * (len(parts) + 1) + "|"]
-    L += [f"| {m} | " + " | ".join(f"{d[p]['mean']:+.2f} [{d[p]['lo']:+.2f}, {d[p]['hi']:+.2f}]; {d[p]['won']} / {d[p]['tied']} / {d[p]['lost']}" for p in parts) + " |"
-          for m, d in paired.items()]
+          *paired_table(paired, parts).splitlines()]
     def verdict(p):
         say = {w: [m for m, d in paired.items() if test(d[p])] for w, test in
                (("ahead of", lambda d: d["lo"] > 0), ("level with", lambda d: d["lo"] <= 0 <= d["hi"]), ("behind", lambda d: d["hi"] < 0))}

@@ -19,7 +19,7 @@ from .io import read_stack, read_image, list_images, find_image, natural_key, IM
 __all__ = ['PSNR_CAP', 'BENCH_NS', 'BENCH_PARTS', 'psnr_ssim', 'focus_errors', 'spatial_frequency', 'average_gradient',
            'index_agreement', 'find_stacks', 'synthetic_case', 'synthetic_cases', 'method_fn', 'run_benchmark',
            'tables', 'write_results', 'summarise', 'benchmark_stacks', 'results_table', 'paired_difference',
-           'count_flops', 'downscale_stack']
+           'paired_table', 'count_flops', 'downscale_stack']
 
 # %% ../nbs/12_evaluate.ipynb #ca6a1af6
 PSNR_CAP = 60.0 # dB: a fusion identical to the reference (infinite PSNR) counts as 60 dB, about the 8-bit quantisation floor
@@ -202,6 +202,12 @@ def paired_difference(rows:list, # from `run_benchmark`, both methods on the sam
         lo, hi = stats.t.interval(level, len(d) - 1, loc=m, scale=stats.sem(d)) if len(d) > 1 and d.std() > 0 else (m, m)
         out[g] = dict(mean=m, lo=float(lo), hi=float(hi), won=int((d > 0).sum()), tied=int((d == 0).sum()), lost=int((d < 0).sum()), n=len(d))
     return out
+
+def paired_table(paired:dict, # {row label: a `paired_difference` result}
+                 parts=BENCH_PARTS, label:str="against") -> str:
+    "A Markdown table of paired differences, one row per label and one column per part: 'mean [lo, hi]; won / tied / lost'."
+    cell = lambda d: f"{d['mean']:+.2f} [{d['lo']:+.2f}, {d['hi']:+.2f}]; {d['won']} / {d['tied']} / {d['lost']}"
+    return _md([label, *parts], [[k, *(cell(d[p]) for p in parts)] for k, d in paired.items()])
 
 # %% ../nbs/12_evaluate.ipynb #e7c4d8f5
 def count_flops(model, n:int, size:int=256) -> int:
