@@ -1,4 +1,4 @@
-"Worked solutions of the exercises in nbs/11_fuse.ipynb."
+"Worked solutions of the exercises in nbs/12_fuse.ipynb."
 import numpy as np
 
 def pad_reflect(img, m=32):

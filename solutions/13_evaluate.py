@@ -1,4 +1,4 @@
-"Worked solutions of the exercises in nbs/12_evaluate.ipynb."
+"Worked solutions of the exercises in nbs/13_evaluate.ipynb."
 import numpy as np
 from stackmff_nb.core import dtype_max
 from stackmff_nb.evaluate import PSNR_CAP
