@@ -104,6 +104,9 @@ def _fuse_args(p):
     p.add_argument("--method", choices=["stackmff", *METHODS], default=None, help="a classical method instead of the network")
     p.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto (default: %(default)s)")
     p.add_argument("--tile", type=at_least(0, 32), default=None, help="tile size in pixels, a multiple of 32, for very large images (default: automatic; 0: never)")
+    p.add_argument("--blend", choices=["select", "spline"], default=None,
+                   help="'spline' (default) blends the chosen frames without seams; 'select' takes each pixel from one frame (Eq. 8; "
+                        "the default with --compat official)")
     p.add_argument("--impl", choices=["fast", "reference"], default="fast", help="'reference' runs the paper-faithful forward pass")
     p.add_argument("--compat", choices=["default", "official"], default="default", help="'official' reproduces the authors' pipeline")
     p.add_argument("--reverse", action="store_true", help="the files run far to near")
@@ -133,7 +136,8 @@ def _fuse_one(src, out:Path, args, model) -> dict:
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = fuse(st, model=model, method=args.method, device=args.device, compat=args.compat, impl=args.impl, tile=args.tile)
+        res = fuse(st, model=model, method=args.method, device=args.device, compat=args.compat, impl=args.impl, tile=args.tile,
+                   blend=args.blend)
     secs = time.perf_counter() - t0
     if not args.quiet:
         for w in caught: print(f"stackmff-nb fuse: warning: {src}: {w.message}", file=sys.stderr)

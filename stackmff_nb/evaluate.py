@@ -14,6 +14,7 @@ import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from .core import StackError, to_float, rgb_to_y, dtype_max
 from .io import read_stack, read_image, list_images, find_image, natural_key, IMAGE_EXTS
+from .composite import seams_and_detail, best_gradient
 
 # %% auto #0
 __all__ = ['PSNR_CAP', 'BENCH_NS', 'BENCH_PARTS', 'psnr_ssim', 'focus_errors', 'spatial_frequency', 'average_gradient',
@@ -94,13 +95,14 @@ def synthetic_cases(n_stacks:int=10, seed:int=0, size:int=192, ns=(8, 16, 24), m
             for i in range(n_stacks)]
 
 # %% ../nbs/13_evaluate.ipynb #1a6e1f7d
-def method_fn(name:str, model=None):
+def method_fn(name:str, model=None,
+              blend:str=None): # the network: `fuse`'s default (None) or a blend; a classical method: as it is (None) or blended
     "A function stack -> FusionResult for a method name ('stackmff' uses `model`)."
     from stackmff_nb.fuse import fuse
     from stackmff_nb.baselines import METHODS
-    if name == "stackmff": return lambda s: fuse(s, model=model)
+    if name == "stackmff": return lambda s: fuse(s, model=model, blend=blend)
     if name not in METHODS: raise StackError(f"unknown method {name!r}: use 'stackmff' or one of {', '.join(METHODS)}")
-    return METHODS[name]
+    return METHODS[name] if blend is None else lambda s: fuse(s, method=name, blend=blend)
 
 def run_benchmark(cases:list, # from find_stacks / synthetic_cases
                   methods:dict, # name -> fn(stack) -> FusionResult
@@ -112,10 +114,11 @@ def run_benchmark(cases:list, # from find_stacks / synthetic_cases
         st = read_stack(c["source"])
         aif = c.get("aif")
         if isinstance(aif, (str, Path)): aif = read_image(aif)
+        best = best_gradient(st.frames)                                  # for the no-reference seams and detail
         for name, fn in methods.items():
             t0 = time.perf_counter(); r = fn(st); secs = time.perf_counter() - t0
             row = dict(dataset=c["dataset"], scene=c["scene"], method=name, n=st.n, seconds=secs,
-                       sf=spatial_frequency(r.fused), ag=average_gradient(r.fused))
+                       sf=spatial_frequency(r.fused), ag=average_gradient(r.fused), **seams_and_detail(r.fused, st.frames, best=best))
             if aif is not None and aif.shape == r.fused.shape: row["psnr"], row["ssim"] = psnr_ssim(aif.astype(r.fused.dtype), r.fused)
             if c.get("truth") is not None and r.index is not None: row.update(focus_errors(r.index, c["truth"]))
             rows.append(row)

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from .core import StackError, to_float, rgb_to_y, stack_luma, is_out_of_memory
 from .io import Stack, read_stack
-from .regression import stretch_focus, focus_to_index, FusionResult, sample_layers
+from .regression import stretch_focus, focus_to_index, FusionResult, sample_layers, layer_confidence
+from .composite import composite, BLENDS
 from .baselines import METHODS
 from .model import StackMFFV2, load_model, on_device, DEFAULT_WEIGHTS
 
@@ -76,8 +77,8 @@ def predict(model:StackMFFV2, # the network
             device=None, # "cpu", "cuda", "mps", "auto"; None: where the model is
             impl:str="fast", # "fast" (10_speed) or "reference" (the paper-faithful forward pass)
             tile=None, # None: tile only if memory requires; 0: never; an int: tile size in pixels
-           ): # focus (H,W) float32 in [0,N-1], index (H,W) int64
-    "Focus map and index map for one stack."
+           ): # focus (H,W) float32 in [0,N-1], index (H,W) int64, confidence (H,W) float32 in [0,1]
+    "Focus map, index map and confidence map for one stack."
     from stackmff_nb.speed import fast_forward, tiled_forward, auto_tile
     c, n = Compat.of(compat), len(frames)
     if impl not in ("fast", "reference"): raise StackError(f"impl must be 'fast' or 'reference', got {impl!r}")
@@ -85,15 +86,19 @@ def predict(model:StackMFFV2, # the network
     net = on_device(model, device); x = x.to(next(net.parameters()).device)   # the caller's model stays where it is
     if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], device=x.device)
     try:
-        if impl == "reference": focus = net(x)["focus"]                      # (1,Hp,Wp)
-        elif tile: focus = tiled_forward(net, x, tile=int(tile))["focus"]
-        else: focus = fast_forward(net, x)["focus"]
+        if impl == "reference":
+            out = net(x); out["confidence"] = layer_confidence(out["probs"])  # (1,Hp,Wp) each
+        elif tile: out = tiled_forward(net, x, tile=int(tile))
+        else: out = fast_forward(net, x)
     except Exception as e:
         if not is_out_of_memory(e): raise
         where = "memory" if x.device.type == "cpu" else f"{x.device.type} memory"
         raise StackError(f"{n} layers of {W}x{H} do not fit in {where}" + (f" even in tiles of {tile}: use a smaller tile" if tile else
                          ": use tile=512 (--tile 512) or a smaller tile")) from None
-    return index_maps(focus, n, (H, W), c, net.stretch)
+    focus, index = index_maps(out["focus"], n, (H, W), c, net.stretch)
+    conf = out["confidence"][0].float().cpu().numpy()
+    conf = cv2.resize(conf, (W, H)).clip(0, 1) if c.resize else conf[:H, :W]
+    return focus, index, np.ascontiguousarray(conf)
 
 # %% ../nbs/12_fuse.ipynb #209b5afa
 def _default_model():
@@ -110,22 +115,29 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
          reverse:bool=False, # the stack runs far to near
          impl:str="fast", # "fast" (same outputs, faster, less memory) or "reference" (the paper-faithful pass)
          tile=None, # None: tiles only when memory requires; 0: never; an int: tile size (multiple of 32)
+         blend:str=None, # "select" (Eq. 8) or "spline" (seamless); None: "spline", or "select" with compat="official"
         ) -> FusionResult:
-    "Fuse a focus stack into an all-in-focus image, an index map and a focus map."
+    "Fuse a focus stack into an all-in-focus image, an index map, a focus map and a confidence map."
     c = Compat.of(compat)
+    blend = blend or ("select" if c.name == "official" else "spline")
+    if blend not in BLENDS: raise StackError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
     st = read_stack(stack, reverse=reverse, sort=c.sort)
     if method not in (None, "stackmff"):
         if method not in METHODS: raise StackError(f"unknown method {method!r}: use 'stackmff' or one of {', '.join(METHODS)}")
-        return METHODS[method](st)
+        res = METHODS[method](st)
+        if res.index is not None and blend != "select": res.fused = composite(st.frames, res.index, blend)
+        return res
     if st.n == 1:
         warnings.warn("a single frame is already the fused image: returning it unchanged")
         z = np.zeros(st.size, np.int64)
-        return FusionResult(st.frames[0].copy(), z, z.astype(np.float32), "identity")
+        return FusionResult(st.frames[0].copy(), z, z.astype(np.float32), "identity", np.ones(st.size, np.float32))
     if model is None: model = _default_model()
     elif isinstance(model, (str, Path)): model = load_model(str(model))
-    if model is None: return METHODS["laplacian"](st)
-    focus, index = predict(model, st.frames, c, device, impl, tile)
-    return FusionResult(sample_layers(st.frames, index), index, focus.astype(np.float32), "stackmff" + ("" if c.name == "default" else f"-{c.name}"))
+    if model is None: return fuse(st, method="laplacian", blend=blend)
+    focus, index, conf = predict(model, st.frames, c, device, impl, tile)
+    where = device if device is not None else next(model.parameters()).device
+    return FusionResult(composite(st.frames, index, blend, device=where), index, focus.astype(np.float32),
+                        "stackmff" + ("" if c.name == "default" else f"-{c.name}"), conf)
 
 # %% ../nbs/12_fuse.ipynb #eeb740e8
 def decode_variants(model:StackMFFV2, stack:np.ndarray) -> dict:

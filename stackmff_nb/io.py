@@ -230,10 +230,10 @@ def index_picture(index:np.ndarray, # (H,W) 0-based layer per pixel
     return pic
 
 def write_fusion(out, # output folder (made if missing)
-                 res, # a FusionResult: fused (H,W[,3]), index (H,W) or None, focus (H,W) or None
+                 res, # a FusionResult: fused (H,W[,3]), index (H,W) or None, focus (H,W) or None, confidence (H,W) or None
                  ext:str=".png", # format of the fused image
                  overwrite:bool=False, exif:bytes=b"") -> list: # the paths written
-    "Fused image, index map (.npy and a colour .png with legend) and focus map (.tif) into `out`: all of them or none."
+    "Fused image, index map (.npy and a colour .png with legend), focus and confidence maps (.tif) into `out`: all of them or none."
     out = Path(out)
     if res.fused.dtype == np.uint16 and ext in (".jpg", ".jpeg"): ext = ".png"
     files = {out / f"fused{ext}": image_writer(out / f"fused{ext}", res.fused, exif=exif)}
@@ -242,6 +242,8 @@ def write_fusion(out, # output folder (made if missing)
         files[out / "index.npy"] = lambda t: np.save(open(t, "wb"), res.index.astype(np.int16))
         files[out / "index.png"] = image_writer(out / "index.png", index_picture(res.index, n))
         files[out / "focus.tif"] = image_writer(out / "focus.tif", res.focus.astype(np.float32))
+    if getattr(res, "confidence", None) is not None:
+        files[out / "confidence.tif"] = image_writer(out / "confidence.tif", res.confidence.astype(np.float32))
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise StackError(f"{out}: cannot create the output folder ({e.strerror})") from None
     for p in files: _check_target(p, overwrite)

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from .core import check_shape
 
 # %% auto #0
-__all__ = ['layer_probs', 'soft_argmax', 'focus_to_index', 'sample_layers', 'FusionResult', 'stretch_focus',
+__all__ = ['layer_probs', 'soft_argmax', 'focus_to_index', 'sample_layers', 'FusionResult', 'layer_confidence', 'stretch_focus',
            'best_case_expected_index', 'plot_pixel_regression']
 
 # %% ../nbs/07_regression.ipynb #f133b5de
@@ -57,9 +57,24 @@ class FusionResult:
     index: np.ndarray = None # (H,W) int64, 0-based layer per pixel (None for transform-domain methods)
     focus: np.ndarray = None # (H,W) float32 in [0, N-1] (None where there is no index)
     method: str = ""
+    confidence: np.ndarray = None # (H,W) float32 in [0,1], from P(n) (`layer_confidence`; None for methods without one)
     def __repr__(self):
         idx = f"index range {self.index.min()}..{self.index.max()}" if self.index is not None else "no index map"
         return f"FusionResult(method={self.method!r}, fused={self.fused.shape} {self.fused.dtype}, {idx})"
+
+# %% ../nbs/07_regression.ipynb #64482a01
+def layer_confidence(probs:torch.Tensor, # (B,N,H,W) probabilities over layers
+                    ) -> torch.Tensor: # (B,H,W) in [0,1]: 1 = all mass within one layer of the choice, 0 = chance
+    "How sure the regression is: the probability within one layer of the rounded expected index, above chance."
+    B, N, H, W = check_shape(probs, "B N H W", "probs").values()
+    k = focus_to_index(soft_argmax(probs), N)                                  # (B,H,W) the chosen layer
+    w = 1 if N > 3 else 0                                                      # with 3 layers or fewer, +-1 would hold them all
+    mass, m = torch.zeros_like(probs[:, 0]), torch.zeros_like(probs[:, 0])
+    for d in range(-w, w + 1):                                                 # one gathered (B,H,W) map at a time
+        j = k + d; inside = ((j >= 0) & (j < N)).to(probs.dtype)
+        mass += probs.gather(1, j.clamp(0, N - 1)[:, None])[:, 0] * inside; m += inside
+    chance = m / N
+    return ((mass - chance) / (1 - chance).clamp_min(1e-6)).clamp(0, 1)
 
 # %% ../nbs/07_regression.ipynb #2d424c13
 def stretch_focus(focus:torch.Tensor, # (B,H,W) expected index, 0-based

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .core import StackError, check_shape
 from .ulda import Norms, group_stats, group_norm
 from .model import StackMFFV2
-from .regression import layer_probs, soft_argmax
+from .regression import layer_probs, soft_argmax, layer_confidence
 
 # %% auto #0
 __all__ = ['as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget', 'strip_rows', 'gru_scores',
@@ -156,12 +156,12 @@ def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,8,H,W) channels-last
 @torch.inference_mode()
 def fast_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H and W multiples of 32
                  rows:int=None) -> dict: # rows per GRU strip (default: `strip_rows`)
-    "Scores, probabilities and expected index as `model(stack)` gives them, faster and in less memory."
+    "Scores, probabilities and expected index as `model(stack)` gives them (and the confidence), faster and in less memory."
     check_shape(stack, "B N H W", "stack", B=1)
     m = _channels_last(model)
     scores = gru_scores(m, ulda_features(m, stack), rows)
     probs = layer_probs(scores, model.scale)
-    return dict(scores=scores, probs=probs, focus=soft_argmax(probs))
+    return dict(scores=scores, probs=probs, focus=soft_argmax(probs), confidence=layer_confidence(probs))
 
 # %% ../nbs/10_speed.ipynb #849c5457
 def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, var of their union
@@ -244,13 +244,13 @@ def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
 def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
                   tile:int=512, # tile size (a multiple of 32)
                   margin:int=128, # overlap kept out of each tile's core
-                  workers:int=None) -> dict: # {"focus": (1,H,W)}: only the focus map is kept, to bound memory
+                  workers:int=None) -> dict: # {"focus", "confidence"}: (1,H,W) each; only these maps are kept, to bound memory
     "The expected index computed tile by tile, with global statistics shared by all tiles."
     if tile % 32 or margin % 32: raise StackError(f"tile ({tile}) and margin ({margin}) must be multiples of 32")
     N, H, W = stack.shape[1:]
     m = _channels_last(model); workers = workers or _workers(stack)
     stats = global_stats(m, stack)
-    focus = torch.empty(1, H, W, device=stack.device)
+    focus, conf = torch.empty(1, H, W, device=stack.device), torch.empty(1, H, W, device=stack.device)
     def job(part, feats, i, y0, y1, x0, x1, up):
         st, deep = stats[i]
         feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // 16:y1 // 16, x0 // 16:x1 // 16], st, up)[0]
@@ -262,9 +262,10 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
             # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
             c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
             s = gru_scores(m, feats[..., c0:c1], workers=workers, span=(cy0 - y0, cy1 - y0))
-            focus[:, cy0:cy1, cx0:cx1] = soft_argmax(layer_probs(s, model.scale))[..., cx0 - x0 - c0:cx1 - x0 - c0]
-            del feats, s; release_memory()
-    return dict(focus=focus)
+            p = layer_probs(s, model.scale)[..., cx0 - x0 - c0:cx1 - x0 - c0]
+            focus[:, cy0:cy1, cx0:cx1], conf[:, cy0:cy1, cx0:cx1] = soft_argmax(p), layer_confidence(p)
+            del feats, s, p; release_memory()
+    return dict(focus=focus, confidence=conf)
 
 # %% ../nbs/10_speed.ipynb #5fd55491
 def available_memory(device=None) -> int:

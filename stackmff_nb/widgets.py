@@ -20,7 +20,8 @@ from .regression import sample_layers
 
 # %% auto #0
 __all__ = ['Explorer', 'live', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber',
-           'stack_scrubber', 'render_optics', 'optics_playground', 'render_synthesis', 'synthesis_playground']
+           'stack_scrubber', 'render_retouch', 'retouch_explorer', 'render_optics', 'optics_playground',
+           'render_synthesis', 'synthesis_playground']
 
 # %% ../nbs/16_widgets.ipynb #6c0bb53f
 class Explorer(W.VBox):
@@ -115,6 +116,44 @@ def stack_scrubber(frames:np.ndarray, index:np.ndarray) -> W.VBox:
     "Live scrubber: a slider over the layers."
     k = W.IntSlider(value=0, min=0, max=len(frames) - 1, description="layer")
     box = live(lambda k: render_scrubber(frames, index, k), dict(k=k)); box.layer = k
+    return box
+
+# %% ../nbs/16_widgets.ipynb #170d55f3
+def _image_uri(rgb:np.ndarray) -> str:
+    "An (H,W,3) uint8 image as a JPEG data URI: tens of kB in a notebook, where a plotly `z` array takes megabytes."
+    import base64, cv2
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode()
+
+def render_retouch(frames:np.ndarray, # (N,H,W[,3]) the stack
+                   res, # its FusionResult: fused, index and confidence
+                   threshold:float=0.3, # pixels of lower confidence are tinted in the fused image
+                  ) -> go.Figure:
+    "Fused image (unsure pixels tinted), index map and confidence map side by side: where to look before trusting a fusion."
+    import matplotlib
+    n, conf = len(frames), res.confidence; low = conf < threshold
+    fused = _rgb(res.fused).astype(np.float32)
+    fused[low] = 0.45 * fused[low] + 0.55 * np.array([255, 0, 90], np.float32)
+    heat = (matplotlib.colormaps["magma"](np.clip(conf, 0, 1))[..., :3] * 255).astype(np.uint8)
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.02,
+                        subplot_titles=(f"fused ({res.method}): {low.mean():.1%} below {threshold:.2f}", f"index map ({n} layers)",
+                                        f"confidence (median {np.median(conf):.2f})"))
+    for c, img in enumerate((fused.astype(np.uint8), colorize_index(res.index, n), heat), start=1): fig.add_trace(go.Image(source=_image_uri(img)), 1, c)
+    fig.update_xaxes(showticklabels=False); fig.update_yaxes(showticklabels=False)
+    fig.update_layout(height=300, width=980, margin=dict(l=10, r=10, t=40, b=10), title=f"where to retouch: confidence below {threshold:.2f}")
+    return fig
+
+# %% ../nbs/16_widgets.ipynb #836b21a0
+def retouch_explorer(stack, model=None, max_side:int=320) -> W.VBox:
+    "Live: a threshold slider tints the unsure pixels; the blend buttons switch Eq. 8 and the seamless spline."
+    from stackmff_nb.fuse import fuse
+    from stackmff_nb.evaluate import downscale_stack
+    st = downscale_stack(stack, max_side)
+    results = {b: fuse(st, model=model, blend=b) for b in ("spline", "select")}
+    th = W.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="confidence <")
+    blend = W.ToggleButtons(options=list(results), value="spline", description="blend")
+    box = live(lambda threshold, blend: render_retouch(st.frames, results[blend], threshold), dict(threshold=th, blend=blend))
+    box.threshold, box.blend, box.results = th, blend, results
     return box
 
 # %% ../nbs/16_widgets.ipynb #98c24f71
