@@ -115,7 +115,8 @@ def main(argv=None):
     nets = {"ours, default": shipped, "authors' checkpoint": load_model("official")}
     if replaced is not None: nets["ours, previous default"] = replaced
     nets.update({label: load_model(path) for label, path in compare.items()})
-    methods = {**{k: method_fn("stackmff", m) for k, m in nets.items()}, "laplacian": method_fn("laplacian"), "dtcwt": method_fn("dtcwt")}
+    methods = {**{k: method_fn("stackmff", m) for k, m in nets.items()}, "ours, default, select (Eq. 8)": method_fn("stackmff", shipped, blend="select"),
+               "laplacian": method_fn("laplacian"), "laplacian, spline": method_fn("laplacian", blend="spline"), "dtcwt": method_fn("dtcwt")}
     rows = run_benchmark(bench, methods, progress=False); table = summarise(rows)
     paired = {m: paired_difference(rows, "ours, default", m) for m in methods if m != "ours, default"}
     real = real_stacks({k: methods[k] for k in (*nets, "laplacian")})
@@ -151,7 +152,10 @@ def write_card(path, cfg, run, secs, steps, meta, scores, best, table, paired, r
          "Mean fused-luma PSNR on the run's validation stacks (the training generators with seeds and textures training never sees):", "",
          "| candidate | validation PSNR dB |", "|---|---|"] + [f"| `{rel(c)}`{' (chosen)' if c == best else ''} | {v:.2f} |" for c, v in scores.items()]
     L += ["", f"## Benchmark (`benchmark_stacks(per_part={args.per_part}, size={tuple(args.size)})`, never used in training or choice)", "",
-          "Mean PSNR of the fused colour image against the all-in-focus image, dB (60 = exact); index exact = share of pixels on the true layer.", "",
+          "Mean PSNR of the fused colour image against the all-in-focus image, dB (60 = exact); index exact = share of pixels on the true layer. "
+          "The network rows composite with `fuse`'s default, the seamless multiresolution spline (`blend=\"spline\"`, lesson 11); "
+          "`select (Eq. 8)` takes every pixel from its chosen frame, as the paper does; `laplacian` is the classical argmax with Eq. 8, "
+          "`laplacian, spline` the same decision blended (enfuse's hard-mask recipe).", "",
           "| method | " + " | ".join(parts) + " | index exact (full) |", "|---" * (len(parts) + 2) + "|"]
     from stackmff_nb.evaluate import results_table, paired_table
     L += results_table(table).splitlines()[2:]

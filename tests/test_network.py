@@ -47,13 +47,13 @@ def test_sampling_property(official, n, h, w, dtype, colour, seed):
     rng = np.random.default_rng(seed)
     hi = 255 if dtype == np.uint8 else 65535
     frames = rng.integers(0, hi + 1, (n, h, w, 3) if colour else (n, h, w)).astype(dtype)
-    res = smn.fuse(frames, official)
+    res = smn.fuse(frames, official, blend="select")                         # Eq. 8
     assert res.fused.dtype == dtype and res.fused.shape == frames.shape[1:]
     assert np.array_equal(res.fused, sample_layers(frames, res.index))      # every pixel comes from the stack
-    again = smn.fuse(frames, official)
+    again = smn.fuse(frames, official, blend="select")
     assert np.array_equal(again.index, res.index)                           # deterministic
     assert res.index.min() >= 0 and res.index.max() <= n - 1                # in range
-    rev = smn.fuse(frames[::-1], official, reverse=True)                    # a far-to-near copy, declared as such
+    rev = smn.fuse(frames[::-1], official, reverse=True, blend="select")    # a far-to-near copy, declared as such
     assert np.array_equal(rev.fused, res.fused) and np.array_equal(rev.index, res.index)
 
 @settings(max_examples=10, deadline=None)
@@ -72,7 +72,7 @@ def test_cli_fuse_keyboard(tmp_path):
                         "--model", "official", "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
-    assert s["n"] == 32 and s["method"] == "stackmff" and len(s["outputs"]) == 4
+    assert s["n"] == 32 and s["method"] == "stackmff" and len(s["outputs"]) == 5
     assert smn.read_image(tmp_path / "out" / "fused.jpg").shape == (360, 640, 3)
     idx = np.load(tmp_path / "out" / "index.npy"); assert idx.shape == (360, 640) and idx.max() <= 31
 
