@@ -10,7 +10,6 @@ import os, random
 import numpy as np
 import torch
 import cv2
-import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['SOLUTIONS_ENV', 'StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory',
@@ -140,6 +139,7 @@ def show_image(img, # (H,W) or (H,W,3) image, array or tensor
                colorbar:bool=False, # add a colour bar
                **kwargs): # passed to `imshow`
     "Show one image on `ax` without ticks; return the axes."
+    import matplotlib.pyplot as plt                                       # imported when drawing, not by `fuse`
     if isinstance(img, torch.Tensor): img = img.detach().cpu().numpy()
     img = np.asarray(img)
     if ax is None: _, ax = plt.subplots(figsize=(3, 3))
@@ -159,6 +159,7 @@ def show_images(imgs, # list of images
                 size:float=2.5, # inches per image
                 **kwargs): # passed to `show_image`
     "Show several images in a grid; return the axes."
+    import matplotlib.pyplot as plt
     n = len(imgs); ncols = ncols or n; nrows = (n + ncols - 1) // ncols
     fig, axs = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for i, ax in enumerate(axs.flat):
@@ -172,10 +173,15 @@ def colorize_index(index:np.ndarray, # (H,W) layer indices (int) or focus map (f
                    n:int, # number of layers N
                    cmap:str="turbo",
                   ) -> np.ndarray: # (H,W,3) uint8 RGB
-    "Colour picture of an index or focus map."
+    "Colour picture of an index or focus map (turbo from OpenCV's table, which is matplotlib's; other maps from matplotlib)."
+    t = np.clip(np.asarray(index, np.float64) / max(n - 1, 1), 0, 1)
+    k = np.minimum((t * 256).astype(np.int64), 255)                           # matplotlib's rule: 256 bins, 1.0 in the last
+    if cmap == "turbo": return _turbo_table()[k]
     import matplotlib
-    t = np.asarray(index, np.float64) / max(n - 1, 1)
-    return (matplotlib.colormaps[cmap](np.clip(t, 0, 1))[..., :3] * 255).round().astype(np.uint8)
+    return (matplotlib.colormaps[cmap](np.arange(256))[:, :3] * 255).round().astype(np.uint8)[k]
+
+def _turbo_table() -> np.ndarray: # (256,3) uint8 RGB
+    return cv2.applyColorMap(np.arange(256, dtype=np.uint8)[None], cv2.COLORMAP_TURBO)[0, :, ::-1].copy()
 
 # %% ../nbs/00_core.ipynb #ca4c8786
 SOLUTIONS_ENV = "STACKMFF_NB_SOLUTIONS"

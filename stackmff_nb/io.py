@@ -217,16 +217,19 @@ def read_stack(src, # folder, glob pattern, list of files, or an (N,H,W[,C]) arr
 def index_picture(index:np.ndarray, # (H,W) 0-based layer per pixel
                   n:int, # layers N
                  ) -> np.ndarray: # (H+60,W,3) uint8
-    "The index map as a colour picture with a legend below it (a colour bar labelled by layer)."
-    import matplotlib; matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    h, w = index.shape; dpi = 100
-    fig = plt.figure(figsize=(w / dpi, (h + 60) / dpi), dpi=dpi)
-    ax = fig.add_axes([0, 60 / (h + 60), 1, h / (h + 60)]); ax.imshow(colorize_index(index, n), interpolation="nearest"); ax.axis("off")
-    cax = fig.add_axes([0.05, 25 / (h + 60), 0.9, 18 / (h + 60)])
-    cb = fig.colorbar(matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(-0.5, n - 0.5), "turbo"), cax=cax, orientation="horizontal")
-    cb.set_ticks(sorted({0, n - 1, *range(0, n, max(1, n // 8))})); cb.ax.tick_params(labelsize=7); cb.set_label("layer (0 = nearest focus)", fontsize=7)
-    fig.canvas.draw(); pic = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy(); plt.close(fig)
+    "The index map as a colour picture with a legend below it (a colour bar labelled by layer), drawn with OpenCV."
+    h, w = index.shape
+    pic = np.full((h + 60, w, 3), 255, np.uint8); pic[:h] = colorize_index(index, n)
+    x0, x1 = round(0.05 * w), max(round(0.95 * w), round(0.05 * w) + 1); y0, y1 = h + 8, h + 24
+    layer = np.minimum(((np.arange(x1 - x0) + 0.5) / (x1 - x0) * n).astype(np.int64), n - 1)   # the layer under each column
+    pic[y0:y1, x0:x1] = colorize_index(layer, n)[None]
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.33
+    for t in sorted({0, n - 1, *range(0, n, max(1, n // 8))}):
+        x = int(x0 + (t + 0.5) / n * (x1 - x0)); (tw, _), _ = cv2.getTextSize(str(t), font, scale, 1)
+        cv2.line(pic, (x, y1), (x, y1 + 3), (0, 0, 0), 1)
+        cv2.putText(pic, str(t), (min(max(0, x - tw // 2), w - tw), y1 + 14), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    label = "layer (0 = nearest focus)"; (tw, _), _ = cv2.getTextSize(label, font, scale, 1)
+    cv2.putText(pic, label, (max(0, (w - tw) // 2), h + 54), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return pic
 
 def write_fusion(out, # output folder (made if missing)

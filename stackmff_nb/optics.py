@@ -8,7 +8,6 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/optics.html.md"""
 from __future__ import annotations
 import numpy as np
 import cv2
-import matplotlib.pyplot as plt
 from .core import StackError, to_float
 
 # %% auto #0
@@ -32,6 +31,7 @@ def plot_coc(s:float=1.0, # focus distance, metres
              d_range=(0.3, 5.0), # object distances to plot, metres
              ax=None):
     "Plot the CoC diameter (mm) against object distance for a few apertures (Eq. 1)."
+    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(5, 3))
     d = np.linspace(*d_range, 400)
     for F in apertures: ax.plot(d, 2e3 * coc_radius(d, s, f, F), label=f"f/{F}")

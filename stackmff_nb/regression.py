@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-import matplotlib.pyplot as plt
 from .core import check_shape
 
 # %% auto #0
@@ -100,6 +99,7 @@ def plot_pixel_regression(initial, # (N,) ULDA output at the pixel, mean over ch
                           probs, # (N,) softmax probabilities
                           title:str="", axs=None):
     "The five panels of the paper's Fig. 6 for one pixel; returns the axes."
+    import matplotlib.pyplot as plt
     initial, scores, probs = (np.asarray(v, dtype=np.float64) for v in (initial, scores, probs))
     n = len(probs); idx = np.arange(n); prod = idx * probs; e = prod.sum()
     if axs is None: _, axs = plt.subplots(1, 5, figsize=(14, 2.4))
