@@ -6,7 +6,7 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/cli.html.md"""
 
 # %% ../nbs/17_cli.ipynb #114d749a
 from __future__ import annotations
-import argparse, os, sys, time, json, warnings
+import argparse, os, re, sys, time, json, warnings
 from pathlib import Path
 import numpy as np
 from .core import StackError, colorize_index, resolve_device, is_device_error
@@ -14,7 +14,7 @@ from .io import read_image, read_stack, read_exif, write_image, write_fusion, sa
 from .baselines import METHODS
 
 # %% auto #0
-__all__ = ['subcommand', 'build_parser', 'at_least', 'main', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd', 'synth']
+__all__ = ['subcommand', 'build_parser', 'at_least', 'byte_size', 'main', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd', 'synth']
 
 # %% ../nbs/17_cli.ipynb #ac35aced
 _COMMANDS = {}
@@ -44,6 +44,14 @@ def at_least(lo:int, multiple:int=1):
         if v < lo or v % multiple: raise argparse.ArgumentTypeError(f"{v}: must be at least {lo}" + (f" and a multiple of {multiple}" if multiple > 1 else ""))
         return v
     return check
+
+def byte_size(text:str) -> int:
+    "An argparse type: a size in bytes, written as 1500M, 4G, 2.5GB or a plain number of bytes."
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[bB]?\s*", text)
+    if not m: raise argparse.ArgumentTypeError(f"{text!r} is not a size (write e.g. 1500M or 4G)")
+    v = float(m[1]) * 1024 ** " KMGT".index(m[2].upper() or " ")
+    if v < 64 << 20: raise argparse.ArgumentTypeError(f"{text}: at least 64M")
+    return int(v)
 
 def main(argv=None) -> int:
     "Entry point of the `stackmff-nb` program."
@@ -107,6 +115,10 @@ def _fuse_args(p):
     p.add_argument("--blend", choices=["select", "spline"], default=None,
                    help="'spline' (default) blends the chosen frames without seams; 'select' takes each pixel from one frame (Eq. 8; "
                         "the default with --compat official)")
+    p.add_argument("--max-memory", type=byte_size, default=None, metavar="SIZE",
+                   help="memory the network may use before it works in tiles, e.g. 4G (default: half the available memory, at most 1.5G)")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                   help="'bf16' runs the ConvGRU in bfloat16 (faster where the CPU or GPU has it; index maps differ a little); auto: fp32")
     p.add_argument("--impl", choices=["fast", "reference"], default="fast", help="'reference' runs the paper-faithful forward pass")
     p.add_argument("--compat", choices=["default", "official"], default="default", help="'official' reproduces the authors' pipeline")
     p.add_argument("--reverse", action="store_true", help="the files run far to near")
@@ -137,7 +149,8 @@ def _fuse_one(src, out:Path, args, model) -> dict:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fuse(st, model=model, method=args.method, device=args.device, compat=args.compat, impl=args.impl, tile=args.tile,
-                   blend=args.blend)
+                   blend=args.blend, max_memory=args.max_memory,
+                   progress=getattr(args, "progress", False), precision=args.precision)
     secs = time.perf_counter() - t0
     if not args.quiet:
         for w in caught: print(f"stackmff-nb fuse: warning: {src}: {w.message}", file=sys.stderr)
@@ -173,6 +186,7 @@ def fuse_cmd(args):
     out = Path(args.out)
     _check_output_folder(out)                                               # before any work; made only once there is a result
     batch = _batch_sources(Path(args.input[0])) if len(args.input) == 1 else None
+    args.progress = batch is None and not (args.quiet or args.json) and sys.stderr.isatty()   # a batch has its own bar
     if batch is None:
         s = _fuse_one(args.input[0] if len(args.input) == 1 else args.input, out, args, model)
         if args.json: print(json.dumps(s, indent=1))

@@ -7,13 +7,13 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/fuse.html.md"""
 # %% ../nbs/12_fuse.ipynb #78498b99
 from __future__ import annotations
 from dataclasses import dataclass
-import warnings
+import warnings, contextlib
 from pathlib import Path
 import numpy as np
 import cv2
 import torch
 import torch.nn.functional as F
-from .core import StackError, to_float, rgb_to_y, stack_luma, is_out_of_memory
+from .core import StackError, to_float, rgb_to_y, stack_luma, is_out_of_memory, resolve_device
 from .io import Stack, read_stack
 from .regression import stretch_focus, focus_to_index, FusionResult, sample_layers, layer_confidence
 from .composite import composite, BLENDS
@@ -77,19 +77,24 @@ def predict(model:StackMFFV2, # the network
             device=None, # "cpu", "cuda", "mps", "auto"; None: where the model is
             impl:str="fast", # "fast" (10_speed) or "reference" (the paper-faithful forward pass)
             tile=None, # None: tile only if memory requires; 0: never; an int: tile size in pixels
+            max_memory:int=None, # bytes the fast path may use (None: half the available memory, capped; see 10_speed)
+            progress=None, # a tqdm bar (or None) for the fast path's layers, strips and tiles
+            precision:str="auto", # "auto" (float32: see the precision table of 10_speed), "fp32" or "bf16" (the ConvGRU)
            ): # focus (H,W) float32 in [0,N-1], index (H,W) int64, confidence (H,W) float32 in [0,1]
     "Focus map, index map and confidence map for one stack."
-    from stackmff_nb.speed import fast_forward, tiled_forward, auto_tile
+    from stackmff_nb.speed import fast_forward, tiled_forward, auto_tile, PRECISIONS
     c, n = Compat.of(compat), len(frames)
     if impl not in ("fast", "reference"): raise StackError(f"impl must be 'fast' or 'reference', got {impl!r}")
+    if precision not in PRECISIONS: raise StackError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    precision = "fp32" if precision == "auto" else precision                # bf16 fell short of the bar on every shipped stack
     x, (H, W) = network_input(frames, c, integer=impl == "fast")
     net = on_device(model, device); x = x.to(next(net.parameters()).device)   # the caller's model stays where it is
-    if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], device=x.device)
+    if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], budget=max_memory, device=x.device)
     try:
         if impl == "reference":
             out = net(x); out["confidence"] = layer_confidence(out["probs"])  # (1,Hp,Wp) each
-        elif tile: out = tiled_forward(net, x, tile=int(tile))
-        else: out = fast_forward(net, x)
+        elif tile: out = tiled_forward(net, x, tile=int(tile), progress=progress, precision=precision)
+        else: out = fast_forward(net, x, progress=progress, precision=precision)
     except Exception as e:
         if not is_out_of_memory(e): raise
         where = "memory" if x.device.type == "cpu" else f"{x.device.type} memory"
@@ -107,6 +112,12 @@ def _default_model():
                   "(pass model=load_model('official', path=...) to use the authors' network)")
     return None
 
+def _bar(progress:bool, desc:str, total:int=None):
+    "A tqdm bar when `progress`, else a stand-in that does nothing."
+    if not progress: return contextlib.nullcontext()
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, unit="step", leave=False)
+
 def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) array; near to far
          model=None, # a StackMFFV2, "default", "official" or a checkpoint path; None = default weights
          method:str=None, # None / "stackmff" for the network, or a classical method: see `METHODS`
@@ -116,6 +127,9 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
          impl:str="fast", # "fast" (same outputs, faster, less memory) or "reference" (the paper-faithful pass)
          tile=None, # None: tiles only when memory requires; 0: never; an int: tile size (multiple of 32)
          blend:str=None, # "select" (Eq. 8) or "spline" (seamless); None: "spline", or "select" with compat="official"
+         max_memory:int=None, # bytes the network may use before it tiles (None: half the available memory, capped)
+         progress:bool=False, # progress bars (tqdm) for the network and the compositing
+         precision:str="auto", # "auto", "fp32" or "bf16" (the ConvGRU in bfloat16; 10_speed measures what it changes)
         ) -> FusionResult:
     "Fuse a focus stack into an all-in-focus image, an index map, a focus map and a confidence map."
     c = Compat.of(compat)
@@ -134,10 +148,11 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
     if model is None: model = _default_model()
     elif isinstance(model, (str, Path)): model = load_model(str(model))
     if model is None: return fuse(st, method="laplacian", blend=blend)
-    focus, index, conf = predict(model, st.frames, c, device, impl, tile)
-    where = device if device is not None else next(model.parameters()).device
-    return FusionResult(composite(st.frames, index, blend, device=where), index, focus.astype(np.float32),
-                        "stackmff" + ("" if c.name == "default" else f"-{c.name}"), conf)
+    with _bar(progress, "network") as bar: focus, index, conf = predict(model, st.frames, c, device, impl, tile, max_memory, bar, precision)
+    where = resolve_device(device) if device is not None else next(model.parameters()).device
+    with _bar(progress, "compositing", len(np.unique(index)) if blend != "select" else 0) as bar:
+        fused = composite(st.frames, index, blend, device=where, tick=bar.update if bar is not None else None)
+    return FusionResult(fused, index, focus.astype(np.float32), "stackmff" + ("" if c.name == "default" else f"-{c.name}"), conf)
 
 # %% ../nbs/12_fuse.ipynb #eeb740e8
 def decode_variants(model:StackMFFV2, stack:np.ndarray) -> dict:

@@ -20,9 +20,9 @@ from .model import StackMFFV2
 from .regression import layer_probs, soft_argmax, layer_confidence
 
 # %% auto #0
-__all__ = ['as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget', 'strip_rows', 'gru_scores',
-           'fast_forward', 'layer_stats', 'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward',
-           'available_memory', 'fast_bytes', 'auto_tile']
+__all__ = ['PRECISIONS', 'CPU_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget',
+           'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats', 'tile_ulda', 'global_stats',
+           'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'fast_bytes', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -51,13 +51,18 @@ def _single_threaded_ops():
 
 def parallel(jobs:list, # callables without arguments
              workers:int=None, # threads (default: PyTorch's thread count)
+             tick=None, # called with 1 as each job's result arrives (a progress bar's `update`), in the calling thread
             ) -> list: # their results, in order
     "Run independent jobs on `workers` threads, each job's operations single-threaded, in inference mode."
     workers = min(len(jobs), workers or torch.get_num_threads())
     def run(job):
         with torch.inference_mode(): return job()
-    if workers <= 1: return [run(j) for j in jobs]
-    with _single_threaded_ops(), ThreadPoolExecutor(workers) as ex: return list(ex.map(run, jobs))
+    def counted(results):
+        out = []
+        for r in results: out.append(r); tick and tick(1)
+        return out
+    if workers <= 1: return counted(run(j) for j in jobs)
+    with _single_threaded_ops(), ThreadPoolExecutor(workers) as ex: return counted(ex.map(run, jobs))
 
 try: _libc = ctypes.CDLL("libc.so.6"); _libc.malloc_trim
 except (OSError, AttributeError): _libc = None
@@ -70,12 +75,12 @@ def release_memory():
 def _workers(t:torch.Tensor) -> int: return torch.get_num_threads() if t.device.type == "cpu" else 1
 
 def ulda_features(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W) float in [0,1], or uint8/uint16
-                  workers:int=None) -> torch.Tensor: # (N,8,H,W) channels-last
+                  workers:int=None, tick=None) -> torch.Tensor: # (N,8,H,W) channels-last
     "ULDA-Net on one layer per job, the jobs spread over `workers` threads; statistics summed row-wise (`Norms`)."
     N, H, W = stack.shape[1:]
     feats = torch.empty(N, 8, H, W, device=stack.device).contiguous(memory_format=torch.channels_last)
     def job(i): feats[i] = model.ulda(as_float(stack[:, i:i + 1]), norms=Norms())[0, 0]     # (1,1,H,W) -> (8,H,W)
-    parallel([partial(job, i) for i in range(N)], workers or _workers(stack))
+    parallel([partial(job, i) for i in range(N)], workers or _workers(stack), tick)
     return feats
 
 # %% ../nbs/10_speed.ipynb #8c33dd8b
@@ -140,6 +145,7 @@ def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,8,H,W) channels-last
                rows:int=None, # rows per horizontal strip (default: `strip_rows`)
                workers:int=None,
                span:tuple=None, # (a, b): only rows a:b are wanted (default: all)
+               tick=None, # called once per finished strip
               ) -> torch.Tensor: # (1,N,b-a,W) inter-layer scores
     "The bidirectional ConvGRU's scores, on horizontal strips run side by side."
     N, _, H, W = feats.shape; a, b = span or (0, H)
@@ -150,16 +156,33 @@ def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,8,H,W) channels-last
     def job(s, e):
         s0, e0 = max(0, s - 2 * N), min(H, e + 2 * N)
         out[:, :, s - a:e - a] = _gru_scores(model, feats[:, :, s0:e0], s - s0, e - s0)
-    parallel([partial(job, s, min(b, s + rows)) for s in range(a, b, rows)], workers)
+    parallel([partial(job, s, min(b, s + rows)) for s in range(a, b, rows)], workers, tick)
     return out
+
+# %% ../nbs/10_speed.ipynb #e8b72f2f
+PRECISIONS = ("auto", "fp32", "bf16")
+
+def gru_model(model:StackMFFV2, precision:str="fp32") -> StackMFFV2:
+    "The model the ConvGRU runs on: itself (fp32) or a bfloat16 copy (bf16); its input features are cast to match."
+    if precision not in ("fp32", "bf16"): raise StackError(f"precision must be 'fp32' or 'bf16' here, got {precision!r}")
+    return model if precision == "fp32" else copy.deepcopy(model).to(torch.bfloat16)
+
+def _as_dtype_of(feats:torch.Tensor, model:StackMFFV2) -> torch.Tensor:
+    return feats.to(next(model.gru.parameters()).dtype)
 
 @torch.inference_mode()
 def fast_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H and W multiples of 32
-                 rows:int=None) -> dict: # rows per GRU strip (default: `strip_rows`)
+                 rows:int=None, # rows per GRU strip (default: `strip_rows`)
+                 progress=None, # a tqdm bar (or None): counts the layers, then the GRU strips
+                 precision:str="fp32", # "bf16": the ConvGRU in bfloat16 (ULDA-Net stays float32); see the precision table
+                ) -> dict:
     "Scores, probabilities and expected index as `model(stack)` gives them (and the confidence), faster and in less memory."
-    check_shape(stack, "B N H W", "stack", B=1)
-    m = _channels_last(model)
-    scores = gru_scores(m, ulda_features(m, stack), rows)
+    check_shape(stack, "B N H W", "stack", B=1); N, H, W = stack.shape[1:]
+    m = _channels_last(model); tick = progress.update if progress is not None else None
+    rows = rows or strip_rows(N, H, W, _workers(stack), strip_budget(stack.device))
+    if progress is not None: progress.reset(total=N + -(-H // rows))
+    gm = gru_model(m, precision)
+    scores = gru_scores(gm, _as_dtype_of(ulda_features(m, stack, tick=tick), gm), rows, tick=tick)
     probs = layer_probs(scores, model.scale)
     return dict(scores=scores, probs=probs, focus=soft_argmax(probs), confidence=layer_confidence(probs))
 
@@ -201,11 +224,12 @@ def tile_ulda(ulda, x:torch.Tensor, # (1,1,th,tw) a tile of one layer, float
     return torch.sigmoid(ulda.decode(skips, deep, norms, up, start=2))
 
 @torch.inference_mode()
-def global_stats(model:StackMFFV2, stack:torch.Tensor # (1,N,H,W), H, W multiples of 32
-                ) -> list: # per layer: `layer_stats`
+def global_stats(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
+                 tick=None) -> list: # per layer: `layer_stats`
     "First pass: the global statistics and coarse decoder map of every layer of the whole image."
     out = []
-    for n in range(stack.shape[1]): out.append(layer_stats(model.ulda, stack[:, n:n + 1])); release_memory()
+    for n in range(stack.shape[1]):
+        out.append(layer_stats(model.ulda, stack[:, n:n + 1])); release_memory(); tick and tick(1)
     return out
 
 # %% ../nbs/10_speed.ipynb #3d513fa0
@@ -244,27 +268,32 @@ def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
 def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
                   tile:int=512, # tile size (a multiple of 32)
                   margin:int=128, # overlap kept out of each tile's core
-                  workers:int=None) -> dict: # {"focus", "confidence"}: (1,H,W) each; only these maps are kept, to bound memory
+                  workers:int=None,
+                  progress=None, # a tqdm bar (or None): counts the first pass's layers, then the tiles
+                  precision:str="fp32", # "bf16": the ConvGRU in bfloat16
+                 ) -> dict: # {"focus", "confidence"}: (1,H,W) each; only these maps are kept, to bound memory
     "The expected index computed tile by tile, with global statistics shared by all tiles."
     if tile % 32 or margin % 32: raise StackError(f"tile ({tile}) and margin ({margin}) must be multiples of 32")
     N, H, W = stack.shape[1:]
-    m = _channels_last(model); workers = workers or _workers(stack)
-    stats = global_stats(m, stack)
+    m = _channels_last(model); workers = workers or _workers(stack); gm = gru_model(m, precision)
+    grid = [(ty, tx) for ty in tile_grid(H, tile, margin) for tx in tile_grid(W, tile, margin)]
+    if progress is not None: progress.reset(total=N + len(grid))
+    stats = global_stats(m, stack, progress.update if progress is not None else None)
     focus, conf = torch.empty(1, H, W, device=stack.device), torch.empty(1, H, W, device=stack.device)
     def job(part, feats, i, y0, y1, x0, x1, up):
         st, deep = stats[i]
         feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // 16:y1 // 16, x0 // 16:x1 // 16], st, up)[0]
-    for (y0, y1), (cy0, cy1) in tile_grid(H, tile, margin):
-        for (x0, x1), (cx0, cx1) in tile_grid(W, tile, margin):
-            part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
-            feats = torch.empty(N, 8, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
-            parallel([partial(job, part, feats, i, y0, y1, x0, x1, up) for i in range(N)], workers)
-            # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
-            c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
-            s = gru_scores(m, feats[..., c0:c1], workers=workers, span=(cy0 - y0, cy1 - y0))
-            p = layer_probs(s, model.scale)[..., cx0 - x0 - c0:cx1 - x0 - c0]
-            focus[:, cy0:cy1, cx0:cx1], conf[:, cy0:cy1, cx0:cx1] = soft_argmax(p), layer_confidence(p)
-            del feats, s, p; release_memory()
+    for ((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1)) in grid:
+        part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
+        feats = torch.empty(N, 8, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
+        parallel([partial(job, part, feats, i, y0, y1, x0, x1, up) for i in range(N)], workers)
+        # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
+        c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
+        s = gru_scores(gm, _as_dtype_of(feats[..., c0:c1], gm), workers=workers, span=(cy0 - y0, cy1 - y0))
+        p = layer_probs(s, model.scale)[..., cx0 - x0 - c0:cx1 - x0 - c0]
+        focus[:, cy0:cy1, cx0:cx1], conf[:, cy0:cy1, cx0:cx1] = soft_argmax(p), layer_confidence(p)
+        del feats, s, p; release_memory()
+        if progress is not None: progress.update(1)
     return dict(focus=focus, confidence=conf)
 
 # %% ../nbs/10_speed.ipynb #5fd55491
@@ -280,20 +309,24 @@ def available_memory(device=None) -> int:
     except OSError: pass
     return 4 << 30
 
-def fast_bytes(n:int, h:int, w:int, workers:int=1) -> int:
-    "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself."
-    rows = strip_rows(n, h, w, workers)
-    feats, tail = 32 * n * h * w, 8 * n * h * w                           # ULDA features; scores and probabilities
-    ulda = workers * 256 * h * w                                            # one layer's intermediates per worker
-    gru = workers * (64 * n * rows + 400 * (rows + 4 * n)) * w              # a strip's forward states and step buffers
-    return feats + max(ulda, gru + tail)
+CPU_BUDGET = 3 << 29 # bytes (1.5 GB): the default cap on the fast path's working memory on a CPU
 
-def auto_tile(n:int, h:int, w:int, budget:int=None, workers:int=None,
+def fast_bytes(n:int, h:int, w:int, workers:int=1) -> int:
+    "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself (fitted to `benchmarks/memory_model.py`)."
+    rows = strip_rows(n, h, w, workers)
+    maps = 40 * n * h * w                                                   # ULDA features (8 floats a pixel and layer), scores, probabilities
+    gru = 64 * n * (rows + 4 * n) * w                                       # a strip's forward states (16 floats), per worker
+    ulda = 104 * h * w                                                      # one layer's intermediates, per worker
+    return maps + workers * (gru + ulda) + (64 << 20)
+
+def auto_tile(n:int, h:int, w:int,
+              budget:int=None, # bytes for the fast path's working memory (a user's --max-memory); default: see below
+              workers:int=None,
               device=None, # where the stack is computed: the budget is a share of its free memory
              ) -> int:
     "None if the whole (h,w) image fits in the memory budget, else the largest square tile (multiple of 32) that does."
     device = torch.device(device or "cpu")
-    if device.type == "cpu": budget, workers = budget or min(available_memory() // 4, 1 << 30), workers or torch.get_num_threads()
+    if device.type == "cpu": budget, workers = budget or min(available_memory() // 2, CPU_BUDGET), workers or torch.get_num_threads()
     else: budget, workers = budget or available_memory(device) // 2, 1     # one stream of work; no 1 GB cap on a GPU's own memory
     if fast_bytes(n, h, w, workers) <= budget: return None
     t = 448
