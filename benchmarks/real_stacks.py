@@ -85,11 +85,10 @@ def outputs(frames: list, work: Path) -> dict:
     return st, out, res["ours (default, spline)"]
 
 
-def crops(st, out: dict, res, size: int = 96) -> list:
+def crops(st, out: dict, res, best, size: int = 96) -> list:
     "Two crops: where Eq. 8 adds the most edges no frame has, and where most strong edges have a confidence below 0.3."
     import cv2
-    from stackmff_nb.composite import luma_gradient, best_gradient
-    best = best_gradient(st.frames)
+    from stackmff_nb.composite import luma_gradient
     seam = (luma_gradient(out["ours, select (Eq. 8)"]) > cv2.dilate(best, np.ones((3, 3), np.uint8)) + 10).astype(np.float32)
     unsure = (res.confidence < 0.3) & (best > np.percentile(best, 90))   # unsure where a frame has strong edges: occlusions
     places = []
@@ -131,7 +130,7 @@ def main(argv=None):
             if ref is not None: row["psnr"] = psnr_ssim(ref.astype(img.dtype), img)[0]
             rows.append(row); print(row, flush=True)
         if not name.startswith("office") and seams_and_detail(out["ours, select (Eq. 8)"], st.frames, best=best)["seams"] > 0.01:
-            panels.append((name, st, out, crops(st, out, res)))           # the stacks where Eq. 8 leaves seams
+            panels.append((name, st, out, crops(st, out, res, best)))           # the stacks where Eq. 8 leaves seams
         shutil.rmtree(work, ignore_errors=True)
     write_table(rows, args, enfuse)
     write_figure(panels, args.figure)

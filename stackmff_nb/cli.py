@@ -150,7 +150,7 @@ def _fuse_one(src, out:Path, args, model) -> dict:
         warnings.simplefilter("always")
         res = fuse(st, model=model, method=args.method, device=args.device, compat=args.compat, impl=args.impl, tile=args.tile,
                    blend=args.blend, max_memory=args.max_memory,
-                   progress=getattr(args, "progress", False), precision=args.precision)
+                   progress=args.progress, precision=args.precision)
     secs = time.perf_counter() - t0
     if not args.quiet:
         for w in caught: print(f"stackmff-nb fuse: warning: {src}: {w.message}", file=sys.stderr)

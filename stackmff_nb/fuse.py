@@ -118,6 +118,7 @@ def _bar(progress:bool, desc:str, total:int=None):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit="step", leave=False)
 
+# %% ../nbs/12_fuse.ipynb #6c53fdb7
 def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) array; near to far
          model=None, # a StackMFFV2, "default", "official" or a checkpoint path; None = default weights
          method:str=None, # None / "stackmff" for the network, or a classical method: see `METHODS`
@@ -150,7 +151,8 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
     if model is None: return fuse(st, method="laplacian", blend=blend)
     with _bar(progress, "network") as bar: focus, index, conf = predict(model, st.frames, c, device, impl, tile, max_memory, bar, precision)
     where = resolve_device(device) if device is not None else next(model.parameters()).device
-    with _bar(progress, "compositing", len(np.unique(index)) if blend != "select" else 0) as bar:
+    frames_used = len(np.unique(index)) if progress and blend != "select" else 0   # counted only for the bar
+    with _bar(progress, "compositing", frames_used) as bar:
         fused = composite(st.frames, index, blend, device=where, tick=bar.update if bar is not None else None)
     return FusionResult(fused, index, focus.astype(np.float32), "stackmff" + ("" if c.name == "default" else f"-{c.name}"), conf)
 
