@@ -166,9 +166,9 @@ def _fuse_one(src, out:Path, args, model) -> dict:
 # %% ../nbs/17_cli.ipynb #01d35fbc
 def _batch_sources(path:Path):
     "Stacks under a folder of stack folders (or the authors' <dataset>/dof_stack/<scene>/ layout), else None."
-    from stackmff_nb.evaluate import find_stacks
     if not path.is_dir() or any(f.suffix.lower() in IMAGE_EXTS for f in path.iterdir() if f.is_file()): return None
     if not any(p.is_dir() for p in path.iterdir()): return None                 # an empty folder is an (empty) stack
+    from stackmff_nb.evaluate import find_stacks                                # its metrics cost 1 s to import: only for a batch
     return [(f"{c['dataset']}/{c['scene']}" if (path / c["dataset"] / "dof_stack").is_dir() else c["scene"], c["source"]) for c in find_stacks(path)]
 
 def _check_output_folder(out:Path):
