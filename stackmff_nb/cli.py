@@ -10,7 +10,7 @@ import argparse, os, re, sys, time, json, warnings
 from pathlib import Path
 import numpy as np
 from .core import StackError, colorize_index, resolve_device, is_device_error
-from .io import read_image, read_stack, read_exif, write_image, write_fusion, save_figure, list_images, IMAGE_EXTS
+from .io import read_image, read_stack, read_exif, write_image, write_fusion, save_figure, list_images, tiff_stacks, READ_EXTS, RAW_EXTS
 from .baselines import METHODS
 
 # %% auto #0
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_args(sp); sp.set_defaults(_fn=fn)
     return p
 
+# %% ../nbs/17_cli.ipynb #65f7f77c
 def at_least(lo:int, multiple:int=1):
     "An argparse type: an integer >= `lo` (and a multiple of `multiple`)."
     def check(text):
@@ -156,17 +157,21 @@ def _fuse_one(src, out:Path, args, model) -> dict:
         for w in caught: print(f"stackmff-nb fuse: warning: {src}: {w.message}", file=sys.stderr)
     first = Path(st.paths[0]) if st.paths else None
     ext = first.suffix.lower() if first and first.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff") else ".png"
+    if first and first.suffix.lower() in RAW_EXTS: ext = ".tif"                # developed RAW is 16-bit RGB
     exif = read_exif(first) if first and first.is_file() else b""
     files = write_fusion(out, res, ext, args.overwrite, exif)
     if args.verbose: print(f"{src}: {st.n} frames {st.size[1]}x{st.size[0]} {st.dtype}, {res.method}, {secs:.2f} s, EXIF {'kept' if exif else 'none'}", file=sys.stderr)
-    return dict(input=[str(p) for p in st.paths], n=st.n, size=list(st.size), dtype=str(st.dtype), method=res.method,
+    return dict(input=list(dict.fromkeys(str(p) for p in st.paths)), n=st.n, size=list(st.size), dtype=str(st.dtype), method=res.method,
                 model=args.model if res.method.startswith("stackmff") else None, seconds=round(secs, 3), outputs=files,
                 align=dict(crop=[int(v) for v in crop]) if crop else None)
 
 # %% ../nbs/17_cli.ipynb #01d35fbc
 def _batch_sources(path:Path):
-    "Stacks under a folder of stack folders (or the authors' <dataset>/dof_stack/<scene>/ layout), else None."
-    if not path.is_dir() or any(f.suffix.lower() in IMAGE_EXTS for f in path.iterdir() if f.is_file()): return None
+    "Stacks under a folder of stack folders (or the authors' <dataset>/dof_stack/<scene>/ layout) or in one TIFF file, else None."
+    if path.is_file() and path.suffix.lower() in (".tif", ".tiff"):
+        found = tiff_stacks(path)                                               # a time series or positions: one result each
+        return [(t.name, t) for t in found] if len(found) > 1 else None
+    if not path.is_dir() or any(f.suffix.lower() in READ_EXTS for f in path.iterdir() if f.is_file()): return None
     if not any(p.is_dir() for p in path.iterdir()): return None                 # an empty folder is an (empty) stack
     from stackmff_nb.evaluate import find_stacks                                # its metrics cost 1 s to import: only for a batch
     return [(f"{c['dataset']}/{c['scene']}" if (path / c["dataset"] / "dof_stack").is_dir() else c["scene"], c["source"]) for c in find_stacks(path)]

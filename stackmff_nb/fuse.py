@@ -21,7 +21,7 @@ from .baselines import METHODS
 from .model import StackMFFV2, load_model, on_device, DEFAULT_WEIGHTS
 
 # %% auto #0
-__all__ = ['Compat', 'resize_to_multiple', 'network_input', 'index_maps', 'predict', 'fuse', 'decode_variants']
+__all__ = ['Compat', 'resize_to_multiple', 'network_input', 'index_maps', 'predict', 'with_height', 'fuse', 'decode_variants']
 
 # %% ../nbs/12_fuse.ipynb #6be4d15d
 @dataclass(frozen=True)
@@ -118,6 +118,12 @@ def _bar(progress:bool, desc:str, total:int=None):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit="step", leave=False)
 
+def with_height(res:FusionResult, st) -> FusionResult:
+    "`res` with the stack's physical sizes: the focus map as a height map (focus x z spacing) where the stack has a spacing."
+    if res.focus is not None and st.spacing: res.height = (res.focus * st.spacing).astype(np.float32)
+    res.pixel_size, res.unit = st.pixel_size, st.unit
+    return res
+
 # %% ../nbs/12_fuse.ipynb #6c53fdb7
 def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) array; near to far
          model=None, # a StackMFFV2, "default", "official" or a checkpoint path; None = default weights
@@ -137,6 +143,9 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
     blend = blend or ("select" if c.name == "official" else "spline")
     if blend not in BLENDS: raise StackError(f"blend must be one of {', '.join(BLENDS)}, got {blend!r}")
     st = read_stack(stack, reverse=reverse, sort=c.sort)
+    return with_height(_fuse(st, model, method, device, c, impl, tile, blend, max_memory, progress, precision), st)
+
+def _fuse(st, model, method, device, c, impl, tile, blend, max_memory, progress, precision) -> FusionResult:
     if method not in (None, "stackmff"):
         if method not in METHODS: raise StackError(f"unknown method {method!r}: use 'stackmff' or one of {', '.join(METHODS)}")
         res = METHODS[method](st)
@@ -148,7 +157,7 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
         return FusionResult(st.frames[0].copy(), z, z.astype(np.float32), "identity", np.ones(st.size, np.float32))
     if model is None: model = _default_model()
     elif isinstance(model, (str, Path)): model = load_model(str(model))
-    if model is None: return fuse(st, method="laplacian", blend=blend)
+    if model is None: return _fuse(st, None, "laplacian", device, c, impl, tile, blend, max_memory, progress, precision)
     with _bar(progress, "network") as bar: focus, index, conf = predict(model, st.frames, c, device, impl, tile, max_memory, bar, precision)
     where = resolve_device(device) if device is not None else next(model.parameters()).device
     frames_used = len(np.unique(index)) if progress and blend != "select" else 0   # counted only for the bar

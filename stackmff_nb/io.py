@@ -15,11 +15,15 @@ import tifffile
 from .core import StackError, to_float, from_float, colorize_index
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'natural_key', 'read_image', 'read_exif', 'image_writer', 'write_image', 'Stack', 'list_images',
-           'find_image', 'read_stack', 'index_picture', 'write_fusion', 'save_figure']
+__all__ = ['IMAGE_EXTS', 'RAW_EXTS', 'READ_EXTS', 'natural_key', 'read_image', 'tiff_layout', 'read_exif', 'image_writer',
+           'write_image', 'RawDevelopment', 'write_dng', 'Stack', 'list_images', 'find_image', 'TiffStack',
+           'tiff_stacks', 'read_tiff_stack', 'read_stack', 'index_picture', 'write_fusion', 'save_figure']
 
 # %% ../nbs/01_io.ipynb #c77048cd
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")                # read and written
+RAW_EXTS = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2", ".pef",
+            ".srw", ".3fr", ".iiq", ".erf", ".mos", ".mrw", ".x3f", ".kdc", ".dcr")     # camera RAW: read only
+READ_EXTS = IMAGE_EXTS + RAW_EXTS
 
 def natural_key(path) -> list:
     "Sort key that orders the digit runs of a file name by value: `2.png` before `10.png`."
@@ -34,15 +38,15 @@ def _check_file(path:Path) -> str:
     if not path.is_file(): raise StackError(f"{path}: no such file")
     with open(path, "rb") as f: head = f.read(12)
     if not head: raise StackError(f"{path}: empty file (0 bytes)")
+    if path.suffix.lower() in RAW_EXTS: return "RAW"                         # RAW headers vary by maker: LibRaw judges them
     fmt = next((v for k, v in _MAGIC.items() if head.startswith(k)), None)
     if fmt is None: raise StackError(f"{path}: not an image (its first bytes are no PNG, JPEG, TIFF, BMP or WebP header)")
     if _EXT_FORMAT.get(path.suffix.lower(), fmt) != fmt: warnings.warn(f"{path}: a {fmt} file named {path.suffix}; read as {fmt}")
     return fmt
 
-def _decode(path:Path, fmt:str) -> np.ndarray: # as stored: (H,W), (H,W,3) RGB or (H,W,4) RGBA
-    if fmt == "TIFF":
-        img = tifffile.imread(path)
-        return img.transpose(1, 2, 0) if img.ndim == 3 and img.shape[0] in (3, 4) and img.shape[-1] not in (3, 4) else img
+def _decode(path:Path, fmt:str, raw=None) -> np.ndarray: # as stored: (H,W), (H,W,3) RGB or (H,W,4) RGBA
+    if fmt == "TIFF": return _decode_tiff(path)
+    if fmt == "RAW": return (raw or RawDevelopment()).develop(path)
     if fmt == "JPEG":                                                      # OpenCV fills a truncated JPEG with grey: decode it fully first
         from PIL import Image
         with Image.open(path) as im: im.load()
@@ -54,19 +58,95 @@ def _decode(path:Path, fmt:str) -> np.ndarray: # as stored: (H,W), (H,W,3) RGB o
 # %% ../nbs/01_io.ipynb #8432b23c
 def read_image(path, # an image file
                alpha:bool=False, # keep a fourth (alpha) channel; by default it is dropped
+               raw=None, # a `RawDevelopment` shared by the RAW frames of one stack (None: this file's own)
               ) -> np.ndarray: # (H,W) or (H,W,3) uint8/uint16 (float32 for float TIFF)
     "Read one image file, decoded in full, as RGB or grey pixels in its own bit depth; any problem is a `StackError` naming the file."
     path = Path(path); fmt = _check_file(path)
-    try: img = _decode(path, fmt)
+    try: img = _decode(path, fmt, raw)
     except StackError: raise
     except Exception as e: raise StackError(f"{path}: a corrupt or truncated {fmt} file ({type(e).__name__}: {str(e)[:100]})") from None
     if img.ndim == 3 and img.shape[2] == 4 and not alpha: img = img[..., :3]
     if img.ndim == 3 and img.shape[2] == 1: img = img[..., 0]
-    if img.dtype not in (np.uint8, np.uint16):
-        if np.issubdtype(img.dtype, np.floating): img = img.astype(np.float32)
-        else: raise StackError(f"{path}: unsupported pixel type {img.dtype} (expected 8 or 16 bit, or float)")
+    img = _check_dtype(path, img)
     if img.ndim not in (2, 3) or min(img.shape[:2]) == 0: raise StackError(f"{path}: unsupported image shape {img.shape}")
     return np.ascontiguousarray(img)
+
+def _check_dtype(path, img:np.ndarray) -> np.ndarray:
+    if img.dtype in (np.uint8, np.uint16): return img
+    if np.issubdtype(img.dtype, np.floating): return img.astype(np.float32)
+    raise StackError(f"{path}: unsupported pixel type {img.dtype} (expected 8 or 16 bit, or float)")
+
+# %% ../nbs/01_io.ipynb #68573303
+_GENERIC = "IQ"                                                              # tifffile's axes for pages with no metadata
+_UNITS = {"micron": "µm", "um": "µm", "\\u00B5m": "µm", "µm": "µm", "μm": "µm", "nm": "nm", "mm": "mm", "m": "m", "cm": "cm"}
+
+def tiff_layout(axes:str, # a TIFF series' axes, tifffile's letters: "ZYX", "TZCYXS", "IYX" (pages, no metadata)...
+                shape:tuple, # the series' shape, one size per axis
+               ) -> dict: # z: the layer axis or None (one image); colour: "S"/"C" or None; batch: the other axes
+    "Which axis of a TIFF series holds the layers, which the colour, and which make several stacks; a `ValueError` says why none fits."
+    size = {a: n for a, n in zip(axes, shape) if n > 1 or a in "YX"}
+    if not ("Y" in size and "X" in size): raise ValueError(f"no Y and X axes (axes {axes})")
+    colour = next((a for a in "SC" if size.get(a) in (3, 4)), None)
+    extra = [a for a in "SC" if a in size and a != colour]
+    if extra: raise ValueError(f"{size[extra[0]]} channels on axis {extra[0]} (axes {axes}, shape {tuple(shape)}): "
+                               "only grey or RGB(A) stacks are fused; save one channel per file")
+    z = "Z" if "Z" in size else next((a for a in axes if a in _GENERIC and a in size), None)
+    batch = [a for a in axes if a in size and a not in (z, colour, "Y", "X")]
+    if z is None and batch: raise ValueError(f"no Z axis (axes {axes}, shape {tuple(shape)}): not a focus stack")
+    return dict(z=z, colour=colour, batch=batch)
+
+# %% ../nbs/01_io.ipynb #58857dae
+def _unit(u) -> str: return _UNITS.get(str(u).strip(), str(u).strip()) if u else ""
+
+def _physical(tf, k:int) -> dict:
+    "Z spacing, pixel size and their unit from OME-XML or ImageJ metadata (None where the file does not say)."
+    if tf.is_ome:
+        img = tifffile.xml2dict(tf.ome_metadata)["OME"]["Image"]
+        px = (img[k] if isinstance(img, list) else img)["Pixels"]
+        z, x = px.get("PhysicalSizeZ"), px.get("PhysicalSizeX")
+        unit, zunit = _unit(px.get("PhysicalSizeXUnit", "µm")), _unit(px.get("PhysicalSizeZUnit", "µm"))
+        if z is not None and zunit != unit: z = None                         # a height in other units than the pixels: not guessed
+        return dict(spacing=z, pixel_size=x, unit=unit if (z or x) else "")
+    if tf.is_imagej:
+        ij, res = tf.imagej_metadata or {}, tf.pages[0].tags.get("XResolution")
+        num, den = res.value if res else (1, 1)
+        x = den / num if num and (num, den) != (1, 1) else None
+        return dict(spacing=ij.get("spacing"), pixel_size=x, unit=_unit(ij.get("unit")) if (ij.get("spacing") or x) else "")
+    md = (tf.shaped_metadata or [{}])[0] if tf.is_shaped else {}                # what our own writer stores (16-bit RGB)
+    return dict(spacing=md.get("spacing"), pixel_size=md.get("pixel_size"), unit=md.get("unit", ""))
+
+# %% ../nbs/01_io.ipynb #27e675e9
+def _series_layout(path, tf, k:int) -> dict:
+    "The layout of series `k`, refusing a file whose metadata promise planes its pages lack."
+    s = tf.series[k]
+    if any(p is None for p in s.pages):
+        raise StackError(f"{path}: its metadata list {len(s.pages)} planes, the file holds {sum(p is not None for p in s.pages)}")
+    if tf.is_imagej and s.kind != "imagej":
+        warnings.warn(f"{path}: its ImageJ metadata disagree with its {len(s.pages)} pages; the pages are read as a z-stack (ZYX)")
+    try: return tiff_layout(s.axes, s.shape)
+    except ValueError as e: raise StackError(f"{path}: {e}") from None
+
+def _read_series(tf, k:int, where:dict, lay:dict) -> np.ndarray: # (Z,H,W[,C]), or (H,W[,C]) for a single image
+    "Read one stack of series `k` (at `where` along the batch axes) page by page: only its own pages are decoded."
+    s = tf.series[k]; axes, pa = s.axes, s.keyframe.axes
+    if axes.endswith(pa):                                                    # the usual case: every page is one YX(S) plane
+        lead = axes[:len(axes) - len(pa)]
+        keys = np.arange(int(np.prod(s.shape[:len(lead)]))).reshape(s.shape[:len(lead)])[tuple(where.get(a, slice(None)) for a in lead)]
+        data = tf.asarray(key=keys.ravel().tolist(), series=k).reshape(*keys.shape, *s.keyframe.shape)
+        have = "".join(a for a in lead if a not in where) + pa
+    else:
+        data = s.asarray()[tuple(where.get(a, slice(None)) for a in axes)]; have = "".join(a for a in axes if a not in where)
+    keep = [i for i, (a, n) in enumerate(zip(have, data.shape)) if n > 1 or a in "YX"]
+    data, have = data.reshape([data.shape[i] for i in keep]), "".join(have[i] for i in keep)
+    return np.ascontiguousarray(data.transpose([have.index(a) for a in (lay["z"] or "") + "YX" + (lay["colour"] or "") if a in have]))
+
+def _decode_tiff(path:Path) -> np.ndarray: # one image: (H,W), (H,W,3) or (H,W,4)
+    with tifffile.TiffFile(path) as tf:
+        lay = _series_layout(path, tf, 0)
+        if lay["z"] or len(tf.series) > 1:
+            raise StackError(f"{path}: a z-stack of {tf.series[0].shape[tf.series[0].axes.index(lay['z'])] if lay['z'] else len(tf.series)} "
+                             f"planes (axes {tf.series[0].axes}), not one frame: give this file on its own")
+        return _read_series(tf, 0, {}, lay)
 
 # %% ../nbs/01_io.ipynb #ebc35307
 def _file_mode() -> int:
@@ -102,10 +182,18 @@ def read_exif(path) -> bytes:
     except Exception: return b""
 
 # %% ../nbs/01_io.ipynb #e6467722
+def _tiff_kwargs(img:np.ndarray, pixel_size:float=None, unit:str="") -> dict:
+    "ImageJ metadata (the pixel size and unit, as Fiji reads them) where ImageJ can hold the pixels; else tifffile's own."
+    kw = dict(photometric="rgb" if img.ndim == 3 else "minisblack")
+    if pixel_size: kw["resolution"] = (1 / pixel_size, 1 / pixel_size)
+    if pixel_size and (img.ndim == 2 or img.dtype == np.uint8): return {**kw, "imagej": True, "metadata": {"unit": (unit or "pixel").replace("µ", "\\u00B5")}}
+    return {**kw, "metadata": {"unit": unit, "pixel_size": pixel_size}} if (pixel_size or unit) else kw
+
 def image_writer(path, # destination; the extension picks the format
                  img:np.ndarray, # (H,W) or (H,W,3) uint8/uint16 (float32 for TIFF)
                  quality:int=95, # JPEG quality
                  exif:bytes=b"", # EXIF block to carry over (8-bit JPEG and PNG)
+                 pixel_size:float=None, unit:str="", # for TIFF: the physical pixel size (and the unit of the pixels' values)
                 ): # a function writer(filename) that writes the image there
     "Check that `img` can be written in `path`'s format, and return the function that writes it."
     path = Path(path); ext = path.suffix.lower(); img = np.asarray(img)
@@ -114,7 +202,7 @@ def image_writer(path, # destination; the extension picks the format
         from PIL import Image
         kw = dict(quality=quality, exif=exif) if ext != ".png" else dict(exif=exif)
         return lambda t: Image.fromarray(img).save(t, format="JPEG" if ext != ".png" else "PNG", **kw)
-    if ext in (".tif", ".tiff"): return lambda t: tifffile.imwrite(t, img, photometric="rgb" if img.ndim == 3 else "minisblack")
+    if ext in (".tif", ".tiff"): return lambda t: tifffile.imwrite(t, img, **_tiff_kwargs(img, pixel_size, unit))
     if img.dtype == np.uint16 and ext != ".png": raise StackError(f"{path}: {ext} cannot hold 16-bit pixels; write .png or .tif")
     if img.dtype not in (np.uint8, np.uint16): raise StackError(f"{path}: {img.dtype} pixels need a .tif file")
     if img.ndim == 3 and img.shape[2] == 4 and ext not in (".png", ".webp"): raise StackError(f"{path}: {ext} cannot hold an alpha channel; write .png or .tif")
@@ -128,12 +216,60 @@ def write_image(path, img:np.ndarray, overwrite:bool=False, quality:int=95, exif
     "Write an RGB or grey image atomically (see `image_writer` for formats); an existing file is kept unless `overwrite`."
     return _atomic_write(Path(path), image_writer(path, img, quality, exif), overwrite)
 
+# %% ../nbs/01_io.ipynb #1f312b2e
+@dataclass
+class RawDevelopment:
+    "One development for every RAW frame of a stack: the first frame's white balance, no auto-brightening, 16 bit, sRGB-like gamma."
+    wb: list = None # the multipliers (R, G, B, G2) every frame is developed with; None: the first frame's as-shot ones
+    sensor: tuple = None # the first frame's CFA pattern and colour matrix: a frame from another camera is refused
+    first: str = ""
+    def develop(self, path:Path) -> np.ndarray: # (H,W,3) uint16 RGB
+        import rawpy
+        try:
+            with rawpy.imread(str(path)) as r:
+                sensor = (r.raw_pattern.tolist() if r.raw_pattern is not None else None, r.color_desc,
+                          np.round(r.rgb_xyz_matrix, 3).tolist(), np.round(r.color_matrix, 3).tolist())
+                if self.sensor is None:
+                    wb = list(r.camera_whitebalance)
+                    self.wb = self.wb or (wb if any(wb[:3]) else list(r.daylight_whitebalance)); self.sensor, self.first = sensor, str(path)
+                elif sensor != self.sensor:
+                    raise StackError(f"{path}: another camera's sensor than {self.first} (its colour pattern or matrix differs); "
+                                     "a stack is one camera's frames")
+                return r.postprocess(user_wb=self.wb, no_auto_bright=True, output_bps=16, use_auto_wb=False,
+                                     output_color=rawpy.ColorSpace.sRGB, gamma=(2.222, 4.5))
+        except StackError: raise
+        except Exception as e:
+            raise StackError(f"{path}: a corrupt, truncated or unsupported RAW file (LibRaw: {type(e).__name__}: {str(e)[:100]})") from None
+
+# %% ../nbs/01_io.ipynb #d772f610
+def write_dng(path, # the .dng file to write
+              rgb:np.ndarray, # (H,W,3) uint16 linear scene colours; H and W even
+              white:int=4095, # the sensor's white level (12 bit by default)
+              matrix:tuple=(1.0, -0.3, -0.1, -0.4, 1.3, 0.1, -0.1, 0.2, 0.6), # ColorMatrix1: XYZ to camera, row by row
+              neutral:tuple=(0.5, 1.0, 0.7), # AsShotNeutral: the camera's white balance
+              model:str="stackmff-nb test camera") -> Path:
+    "A minimal Bayer DNG, as a camera writes one: the RGGB mosaic of `rgb`, scaled to `white`, with the tags LibRaw needs."
+    from fractions import Fraction
+    def rationals(v): return [x for f in v for x in Fraction(f).limit_denominator(10_000).as_integer_ratio()]
+    cfa = np.empty(rgb.shape[:2], np.uint16)                                  # R G / G B: one colour per photosite
+    cfa[0::2, 0::2], cfa[0::2, 1::2], cfa[1::2, 0::2], cfa[1::2, 1::2] = rgb[0::2, 0::2, 0], rgb[0::2, 1::2, 1], rgb[1::2, 0::2, 1], rgb[1::2, 1::2, 2]
+    cfa = (cfa.astype(np.float64) * white / 65535).round().astype(np.uint16)
+    tags = [(50706, "B", 4, (1, 4, 0, 0), True), (50707, "B", 4, (1, 1, 0, 0), True), (50708, "s", 0, model, True),
+            (271, "s", 0, "stackmff-nb", True), (272, "s", 0, model, True), (33421, "H", 2, (2, 2), True),
+            (33422, "B", 4, (0, 1, 1, 2), True), (50717, "I", 1, white, True), (50714, "H", 1, 0, True),
+            (50721, "2i", 9, rationals(matrix), True), (50778, "H", 1, 21, True), (50728, "2I", 3, rationals(neutral), True)]
+    return _atomic_write(Path(path), lambda t: tifffile.imwrite(t, cfa, photometric=32803, subfiletype=0, extratags=tags, metadata=None),
+                         overwrite=True)
+
 # %% ../nbs/01_io.ipynb #e442c392
 @dataclass
 class Stack:
     "An ordered focus stack: `frames` (N,H,W) or (N,H,W,3) in their own dtype, near to far."
     frames: np.ndarray
     paths: list = field(default_factory=list)
+    spacing: float = None # the z step between layers, where the file says (OME PhysicalSizeZ, ImageJ spacing)
+    pixel_size: float = None # the width of one pixel, in the same unit
+    unit: str = "" # "µm", "mm", ... ("" when the file gives no physical size)
     @property
     def n(self) -> int: return self.frames.shape[0]
     @property
@@ -143,7 +279,9 @@ class Stack:
     @property
     def is_colour(self) -> bool: return self.frames.ndim == 4
     def __len__(self): return self.n
-    def __repr__(self): return f"Stack(n={self.n}, size={self.size}, dtype={self.dtype}, {'colour' if self.is_colour else 'grey'})"
+    def __repr__(self):
+        phys = "".join(f", {k}={v:g} {self.unit}" for k, v in (("spacing", self.spacing), ("pixel_size", self.pixel_size)) if v)
+        return f"Stack(n={self.n}, size={self.size}, dtype={self.dtype}, {'colour' if self.is_colour else 'grey'}{phys})"
 
 # %% ../nbs/01_io.ipynb #a10dbaef
 def list_images(src, sort:str="natural",
@@ -154,14 +292,14 @@ def list_images(src, sort:str="natural",
     else:
         p = Path(src)
         if p.is_dir():
-            files = [f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".")]
+            files = [f for f in p.iterdir() if f.is_file() and f.suffix.lower() in READ_EXTS and not f.name.startswith(".")]
             if ignored is not None: ignored += sorted((f for f in p.iterdir() if f.is_file() and f not in files), key=natural_key)
         elif any(c in str(src) for c in "*?["): files = [Path(f) for f in glob.glob(str(src)) if Path(f).is_file()]
         elif p.is_file(): files = [p]
         else: raise StackError(f"{src}: no such file or folder")
         if sort not in ("natural", "string"): raise StackError(f"sort must be 'natural' or 'string', got {sort!r}")
         files = sorted(files, key=natural_key if sort == "natural" else lambda f: f.name)
-    if not files: raise StackError(f"{src}: no image files found (looked for {', '.join(IMAGE_EXTS)})")
+    if not files: raise StackError(f"{src}: no image files found (looked for {', '.join(IMAGE_EXTS)} and camera RAW)")
     return files
 
 def find_image(folder, # where to look
@@ -179,20 +317,75 @@ def _check_array(name:str, f) -> np.ndarray:
     if f.dtype not in (np.uint8, np.uint16, np.float32, np.float64): raise StackError(f"{name}: {f.dtype} pixels (expected uint8, uint16 or float)")
     return f.astype(np.float32) if f.dtype == np.float64 else f
 
-def read_stack(src, # folder, glob pattern, list of files, or an (N,H,W[,C]) array / list of arrays
+def _one_tiff_stack(src):
+    "The `TiffStack` that `src` names (itself, or a TIFF file holding one z-stack); None for anything else."
+    if isinstance(src, TiffStack): return src
+    if isinstance(src, (list, tuple)) and len(src) == 1 and isinstance(src[0], (str, Path)): src = src[0]
+    if not isinstance(src, (str, Path)) or Path(src).suffix.lower() not in (".tif", ".tiff") or not Path(src).is_file(): return None
+    found = tiff_stacks(src)
+    if len(found) > 1:
+        raise StackError(f"{src}: holds {len(found)} z-stacks ({', '.join(t.name for t in found[:3])}{', ...' if len(found) > 3 else ''}): "
+                         "read one with read_stack(tiff_stacks(path)[i]); `stackmff-nb fuse` writes one result per stack")
+    return found[0] if found else None
+
+# %% ../nbs/01_io.ipynb #4860d82d
+@dataclass(frozen=True)
+class TiffStack:
+    "One z-stack inside a TIFF file: series `series`, at `where` ((axis, index), ...) along the file's batch axes."
+    path: str
+    series: int = 0
+    where: tuple = ()
+    @property
+    def name(self) -> str: # "t0", "t1_p2", "s1": where it sits in the file; "" for the only stack
+        return "_".join(([f"s{self.series}"] if self.series else []) + [f"{a.lower()}{i}" for a, i in self.where])
+
+def tiff_stacks(path, # a .tif/.tiff file
+               ) -> list: # [TiffStack], one per z-stack; [] for a single image (one page, no Z)
+    "The z-stacks a TIFF file holds, from its metadata alone: one per position along its T (or other) axes and per series."
+    path = Path(path); _check_file(path)
+    try: tf = tifffile.TiffFile(path)
+    except Exception as e: raise StackError(f"{path}: a corrupt or truncated TIFF file ({type(e).__name__}: {str(e)[:100]})") from None
+    with tf:
+        out = []
+        for k, s in enumerate(tf.series):
+            lay = _series_layout(path, tf, k)
+            if lay["z"] is None: continue
+            sizes = [s.shape[s.axes.index(a)] for a in lay["batch"]]
+            out += [TiffStack(str(path), k if len(tf.series) > 1 else 0, tuple(zip(lay["batch"], ix))) for ix in np.ndindex(*sizes)]
+        return out
+
+def read_tiff_stack(ts:TiffStack) -> Stack:
+    "Read one z-stack of a TIFF file, with the z spacing and pixel size its metadata give."
+    path = Path(ts.path)
+    try:
+        with tifffile.TiffFile(path) as tf:
+            lay = _series_layout(path, tf, ts.series)
+            frames = _read_series(tf, ts.series, dict(ts.where), lay); phys = _physical(tf, ts.series)
+    except StackError: raise
+    except Exception as e: raise StackError(f"{path}: a corrupt or truncated TIFF file ({type(e).__name__}: {str(e)[:100]})") from None
+    if frames.ndim == 4 and frames.shape[-1] == 4: frames = frames[..., :3]
+    if frames.dtype not in (np.uint8, np.uint16, np.float32): frames = _check_dtype(path, frames)
+    return Stack(frames, [str(path)] * len(frames), **phys)
+
+# %% ../nbs/01_io.ipynb #7e68be98
+def read_stack(src, # folder, glob pattern, list of files, a z-stack TIFF or `TiffStack`, or an (N,H,W[,C]) array / list of arrays
                reverse:bool=False, # the files run far to near: reverse them
                sort:str="natural", # "natural" (2.png before 10.png) or "string" (the authors' order)
               ) -> Stack:
     "Read a focus stack, every frame decoded and checked; frames must share one size and one bit depth."
     if isinstance(src, Stack): return src
+    tiff = _one_tiff_stack(src)
+    if tiff is not None:
+        st = read_tiff_stack(tiff)
+        return Stack(st.frames[::-1].copy(), st.paths, st.spacing, st.pixel_size, st.unit) if reverse else st
     if isinstance(src, np.ndarray) or (isinstance(src, (list, tuple)) and len(src) and isinstance(src[0], np.ndarray)):
         items = [(f"frame {i}", f) for i, f in enumerate(src)]
     else: items = [(p, None) for p in list_images(src, sort)]
     if not items: raise StackError("the stack is empty")
     if reverse: items = items[::-1]
-    frames, mixed, alpha = None, False, 0                    # filled in place: one copy of the pixels in memory
+    frames, mixed, alpha, raw = None, False, 0, RawDevelopment()     # filled in place: one copy of the pixels in memory
     for k, (p, f) in enumerate(items):
-        f = read_image(p, alpha=True) if f is None else _check_array(p, f)
+        f = read_image(p, alpha=True, raw=raw) if f is None else _check_array(p, f)
         if f.ndim == 3 and f.shape[2] == 4: f, alpha = f[..., :3], alpha + 1
         if f.ndim == 3 and f.shape[2] == 1: f = f[..., 0]
         if frames is None: frames, first = np.empty((len(items), *f.shape), f.dtype), p
@@ -232,21 +425,24 @@ def index_picture(index:np.ndarray, # (H,W) 0-based layer per pixel
     cv2.putText(pic, label, (max(0, (w - tw) // 2), h + 54), font, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return pic
 
+# %% ../nbs/01_io.ipynb #6fb1e5bc
 def write_fusion(out, # output folder (made if missing)
                  res, # a FusionResult: fused (H,W[,3]), index (H,W) or None, focus (H,W) or None, confidence (H,W) or None
                  ext:str=".png", # format of the fused image
                  overwrite:bool=False, exif:bytes=b"") -> list: # the paths written
-    "Fused image, index map (.npy and a colour .png with legend), focus and confidence maps (.tif) into `out`: all of them or none."
-    out = Path(out)
+    "Fused image, index map (.npy and a colour .png with legend), focus, confidence (and height) maps (.tif) into `out`: all or none."
+    out, px = Path(out), dict(pixel_size=getattr(res, "pixel_size", None), unit=getattr(res, "unit", ""))
     if res.fused.dtype == np.uint16 and ext in (".jpg", ".jpeg"): ext = ".png"
-    files = {out / f"fused{ext}": image_writer(out / f"fused{ext}", res.fused, exif=exif)}
+    files = {out / f"fused{ext}": image_writer(out / f"fused{ext}", res.fused, exif=exif, **px)}
     if res.index is not None:
         n = max(int(res.index.max()) + 1 if res.index.size else 1, 2)
         files[out / "index.npy"] = lambda t: np.save(open(t, "wb"), res.index.astype(np.int16))
         files[out / "index.png"] = image_writer(out / "index.png", index_picture(res.index, n))
-        files[out / "focus.tif"] = image_writer(out / "focus.tif", res.focus.astype(np.float32))
+        files[out / "focus.tif"] = image_writer(out / "focus.tif", res.focus.astype(np.float32), pixel_size=px["pixel_size"])
     if getattr(res, "confidence", None) is not None:
-        files[out / "confidence.tif"] = image_writer(out / "confidence.tif", res.confidence.astype(np.float32))
+        files[out / "confidence.tif"] = image_writer(out / "confidence.tif", res.confidence.astype(np.float32), pixel_size=px["pixel_size"])
+    if getattr(res, "height", None) is not None:                                # in the stack's unit, from layer 0's plane
+        files[out / "height.tif"] = image_writer(out / "height.tif", res.height.astype(np.float32), **px)
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise StackError(f"{out}: cannot create the output folder ({e.strerror})") from None
     for p in files: _check_target(p, overwrite)

@@ -90,8 +90,11 @@ def _load_state(model:nn.Module, sd:dict, source:str):
 # %% ../nbs/08_model.ipynb #aa6893e3
 def _read_checkpoint(path:Path) -> dict:
     if not path.is_file(): raise StackError(f"{path}: no such checkpoint file")
+    if path.stat().st_size == 0: raise StackError(f"{path}: empty file (0 bytes), not a checkpoint")
     try: obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise StackError(f"{path}: not a readable PyTorch checkpoint (truncated or another format?): {str(e).splitlines()[0][:160]}") from None
+    except Exception as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]   # some errors (EOFError) have no message
+        raise StackError(f"{path}: not a readable PyTorch checkpoint (truncated or another format?): {why}") from None
     if not isinstance(obj, dict): raise StackError(f"{path}: holds a {type(obj).__name__}, not a state_dict")
     return obj
 
@@ -149,6 +152,7 @@ def _official_path(path, download:bool) -> Path:
                          f"reinstall, or call load_model('official', download=True))")
     return p
 
+# %% ../nbs/08_model.ipynb #6e43379d
 def load_model(name:str="default", # "default" (ours) or "official" (the authors'), both shipped; or a checkpoint path
                path=None, # for "official": load the authors' file from here instead of the package
                download:bool=False, # for "official": use a fresh copy from the authors' repository (needs a network), cached

@@ -57,6 +57,9 @@ class FusionResult:
     focus: np.ndarray = None # (H,W) float32 in [0, N-1] (None where there is no index)
     method: str = ""
     confidence: np.ndarray = None # (H,W) float32 in [0,1], from P(n) (`layer_confidence`; None for methods without one)
+    height: np.ndarray = None # (H,W) float32: focus times the stack's z spacing, from layer 0's plane (None without a spacing)
+    pixel_size: float = None # the stack's pixel size, in `unit`, carried to the files written
+    unit: str = ""
     def __repr__(self):
         idx = f"index range {self.index.min()}..{self.index.max()}" if self.index is not None else "no index map"
         return f"FusionResult(method={self.method!r}, fused={self.fused.shape} {self.fused.dtype}, {idx})"
