@@ -136,7 +136,8 @@ def _fuse_one(src, out:Path, args, model) -> dict:
     if args.verbose and isinstance(src, (str, Path)) and Path(src).is_dir():
         skipped = []; list_images(src, ignored=skipped)
         if skipped: print(f"{src}: ignored {len(skipped)} file(s) that are not images: {', '.join(p.name for p in skipped)}", file=sys.stderr)
-    st = read_stack(src, reverse=args.reverse, sort="string" if args.compat == "official" else "natural")
+    with warnings.catch_warnings(record=True) as read_notes:                   # said as one line each, like fuse's below
+        warnings.simplefilter("always"); st = read_stack(src, reverse=args.reverse, sort="string" if args.compat == "official" else "natural")
     crop = None
     if args.align:
         from stackmff_nb.align import align_stack, AlignmentWarning
@@ -154,7 +155,8 @@ def _fuse_one(src, out:Path, args, model) -> dict:
                    progress=args.progress, precision=args.precision)
     secs = time.perf_counter() - t0
     if not args.quiet:
-        for w in caught: print(f"stackmff-nb fuse: warning: {src}: {w.message}", file=sys.stderr)
+        for m in (str(w.message) for w in [*read_notes, *caught]):
+            print(f"stackmff-nb fuse: warning: {m if m.startswith(str(src)) else f'{src}: {m}'}", file=sys.stderr)
     first = Path(st.paths[0]) if st.paths else None
     ext = first.suffix.lower() if first and first.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff") else ".png"
     if first and first.suffix.lower() in RAW_EXTS: ext = ".tif"                # developed RAW is 16-bit RGB
@@ -198,7 +200,7 @@ def fuse_cmd(args):
         elif not args.quiet: print(f"fused {s['n']} frames of {s['size'][1]}x{s['size'][0]} ({s['method']}) in {s['seconds']:.2f} s -> {out.resolve()}")
         return 0
     done, failed = [], []
-    for name, src in tqdm(batch, desc="fuse", unit="stack", disable=args.quiet or args.json):
+    for name, src in tqdm(batch, desc="fuse", unit="stack", disable=args.quiet or args.json or not sys.stderr.isatty()):
         try: done.append(_fuse_one(src, out / name, args, model))
         except (StackError, RuntimeError) as e:                              # one stack fails, the batch goes on
             if isinstance(e, RuntimeError) and not is_device_error(e): raise

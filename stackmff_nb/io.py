@@ -6,7 +6,7 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/io.html.md"""
 
 # %% ../nbs/01_io.ipynb #a0bf5e70
 from __future__ import annotations
-import os, re, glob, tempfile, warnings
+import os, re, glob, tempfile, warnings, contextlib, logging
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -96,6 +96,16 @@ def tiff_layout(axes:str, # a TIFF series' axes, tifffile's letters: "ZYX", "TZC
     return dict(z=z, colour=colour, batch=batch)
 
 # %% ../nbs/01_io.ipynb #58857dae
+@contextlib.contextmanager
+def _open_tiff(path:Path):
+    "A TiffFile with tifffile's own log lines held back (we say what went wrong, in one line); a file it cannot open is a StackError."
+    log = logging.getLogger("tifffile"); level = log.level; log.setLevel(logging.CRITICAL)
+    try:
+        try: tf = tifffile.TiffFile(path)
+        except Exception as e: raise StackError(f"{path}: a corrupt or truncated TIFF file ({type(e).__name__}: {str(e)[:100]})") from None
+        with tf: yield tf
+    finally: log.setLevel(level)
+
 def _unit(u) -> str: return _UNITS.get(str(u).strip(), str(u).strip()) if u else ""
 
 def _physical(tf, k:int) -> dict:
@@ -141,7 +151,7 @@ def _read_series(tf, k:int, where:dict, lay:dict) -> np.ndarray: # (Z,H,W[,C]), 
     return np.ascontiguousarray(data.transpose([have.index(a) for a in (lay["z"] or "") + "YX" + (lay["colour"] or "") if a in have]))
 
 def _decode_tiff(path:Path) -> np.ndarray: # one image: (H,W), (H,W,3) or (H,W,4)
-    with tifffile.TiffFile(path) as tf:
+    with _open_tiff(path) as tf:
         lay = _series_layout(path, tf, 0)
         if lay["z"] or len(tf.series) > 1:
             raise StackError(f"{path}: a z-stack of {tf.series[0].shape[tf.series[0].axes.index(lay['z'])] if lay['z'] else len(tf.series)} "
@@ -217,6 +227,13 @@ def write_image(path, img:np.ndarray, overwrite:bool=False, quality:int=95, exif
     return _atomic_write(Path(path), image_writer(path, img, quality, exif), overwrite)
 
 # %% ../nbs/01_io.ipynb #1f312b2e
+@contextlib.contextmanager
+def _libraw_quiet():
+    "LibRaw writes its own notes to file descriptor 2; the error we raise says what went wrong, in one line."
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try: os.dup2(null, 2); yield
+    finally: os.dup2(saved, 2); os.close(saved); os.close(null)
+
 @dataclass
 class RawDevelopment:
     "One development for every RAW frame of a stack: the first frame's white balance, no auto-brightening, 16 bit, sRGB-like gamma."
@@ -226,7 +243,7 @@ class RawDevelopment:
     def develop(self, path:Path) -> np.ndarray: # (H,W,3) uint16 RGB
         import rawpy
         try:
-            with rawpy.imread(str(path)) as r:
+            with _libraw_quiet(), rawpy.imread(str(path)) as r:
                 sensor = (r.raw_pattern.tolist() if r.raw_pattern is not None else None, r.color_desc,
                           np.round(r.rgb_xyz_matrix, 3).tolist(), np.round(r.color_matrix, 3).tolist())
                 if self.sensor is None:
@@ -343,9 +360,7 @@ def tiff_stacks(path, # a .tif/.tiff file
                ) -> list: # [TiffStack], one per z-stack; [] for a single image (one page, no Z)
     "The z-stacks a TIFF file holds, from its metadata alone: one per position along its T (or other) axes and per series."
     path = Path(path); _check_file(path)
-    try: tf = tifffile.TiffFile(path)
-    except Exception as e: raise StackError(f"{path}: a corrupt or truncated TIFF file ({type(e).__name__}: {str(e)[:100]})") from None
-    with tf:
+    with _open_tiff(path) as tf:
         out = []
         for k, s in enumerate(tf.series):
             lay = _series_layout(path, tf, k)
@@ -358,7 +373,7 @@ def read_tiff_stack(ts:TiffStack) -> Stack:
     "Read one z-stack of a TIFF file, with the z spacing and pixel size its metadata give."
     path = Path(ts.path)
     try:
-        with tifffile.TiffFile(path) as tf:
+        with _open_tiff(path) as tf:
             lay = _series_layout(path, tf, ts.series)
             frames = _read_series(tf, ts.series, dict(ts.where), lay); phys = _physical(tf, ts.series)
     except StackError: raise

@@ -20,8 +20,8 @@ from .regression import sample_layers
 
 # %% auto #0
 __all__ = ['Explorer', 'live', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber',
-           'stack_scrubber', 'render_retouch', 'retouch_explorer', 'render_optics', 'optics_playground',
-           'render_synthesis', 'synthesis_playground']
+           'stack_scrubber', 'render_retouch', 'retouch_explorer', 'render_height', 'render_optics',
+           'optics_playground', 'render_synthesis', 'synthesis_playground']
 
 # %% ../nbs/16_widgets.ipynb #6c0bb53f
 class Explorer(W.VBox):
@@ -155,6 +155,24 @@ def retouch_explorer(stack, model=None, max_side:int=320) -> W.VBox:
     box = live(lambda threshold, blend: render_retouch(st.frames, results[blend], threshold), dict(threshold=th, blend=blend))
     box.threshold, box.blend, box.results = th, blend, results
     return box
+
+# %% ../nbs/16_widgets.ipynb #f4b41a6f
+def render_height(res, # a FusionResult with `height` (H,W), `fused`, `pixel_size` and `unit` (fuse of a stack with a z spacing)
+                  step:int=2, # draw every step-th pixel: a browser turns a surface of 100k vertices slowly
+                  z_aspect:float=0.35, # height of the box against its width (real proportions would flatten most specimens)
+                 ) -> go.Figure:
+    "The height map as a 3-D surface textured with the fused image: the relief a z-stack recorded."
+    if getattr(res, "height", None) is None:
+        raise ValueError("no height map: the stack had no z spacing (OME PhysicalSizeZ or ImageJ spacing)")
+    h, grey = res.height[::step, ::step], to_float(rgb_to_y(res.fused))[::step, ::step]
+    unit, px = res.unit or "px", (res.pixel_size or 1.0) * step
+    fig = go.Figure(go.Surface(x=np.arange(h.shape[1]) * px, y=np.arange(h.shape[0]) * px, z=h, surfacecolor=grey,
+                               colorscale="gray", showscale=False, hovertemplate=f"x %{{x:.1f}}, y %{{y:.1f}} {unit}<br>height %{{z:.2f}} {unit}<extra></extra>"))
+    fig.update_layout(height=460, margin=dict(l=0, r=0, t=40, b=0),
+                      title=f"height map: {np.ptp(res.height):.1f} {unit} of relief, textured with the fused image",
+                      scene=dict(xaxis_title=f"x ({unit})", yaxis_title=f"y ({unit})", zaxis=dict(title=f"height ({unit})", nticks=4),
+                                 aspectmode="manual", aspectratio=dict(x=1, y=h.shape[0] / h.shape[1], z=z_aspect)))
+    return fig
 
 # %% ../nbs/16_widgets.ipynb #98c24f71
 _SCENE = {}
