@@ -8,8 +8,17 @@ untiled outputs agree on a 4-megapixel stack, and the scaling exponent of time i
 
     python benchmarks/bench_fuse.py [--runs 5] [--out benchmarks/results_cpu.md] [--quick]
 """
-import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
+
 import numpy as np
 
 CASES = [(8, 512, 512), (16, 768, 1024), (32, 512, 512), (24, 3000, 4000)]
@@ -18,7 +27,8 @@ def make_stack(folder: Path, n: int, h: int, w: int):
     "A textured Algorithm 1 stack written as JPEG files, one layer at a time (so 12 MP stacks stay small here)."
     import cv2
     from skimage import data
-    from stackmff_nb.synth import depth_smooth, depth_regions
+
+    from stackmff_nb.synth import depth_regions, depth_smooth
     folder.mkdir(parents=True, exist_ok=True)
     if len(list(folder.glob("*.jpg"))) == n: return
     img = cv2.resize(data.astronaut(), (w, h), interpolation=cv2.INTER_CUBIC)
@@ -41,6 +51,7 @@ def cpu_name():
 def child(args):
     "One measured run: read the stack, fuse, report seconds and peak RSS as JSON."
     import torch
+
     import stackmff_nb as smn
     torch.set_num_threads(os.cpu_count())
     st = smn.read_stack(args.stack)
@@ -104,7 +115,9 @@ def main():
         untiled = run(folder, tile=0, save=d / "a.npy"); tiled = run(folder, tile=1024, save=d / "b.npy")
         same = (np.load(d / "a.npy") == np.load(d / "b.npy")).mean() if (d / "b.npy").exists() and (d / "a.npy").exists() else float("nan")
         tile_rows.append(("8 x 2304x1728 (4 MP)", *fmt(untiled), *fmt(tiled), f"{same:.4%}"))
-    import datetime, torch
+    import datetime
+
+    import torch
     lines = [f"# fuse on CPU: faithful against optimised ({cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {datetime.date.today()})", "",
              f"Median of {runs} runs (1 for 12 MP), each `fuse` in a fresh process; peak RSS is the process's own. Produced by `python benchmarks/bench_fuse.py`. "
              "Faithful and optimised take each pixel from one frame (`blend=\"select\"`, Eq. 8); `+ spline` is the optimised path with the default "

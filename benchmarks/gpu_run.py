@@ -17,7 +17,12 @@ Everything lands flat in `--out` (7 files, each well under 16 MB): report.md, re
 training run's config.json, log.csv, val.csv, last.pth, weights.pth. On a CPU it runs the same steps
 (timing rows say "no accelerator"), which is how the test suite checks it.
 """
-import argparse, json, os, platform, statistics, sys, time
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +50,10 @@ def sync(dev):
 
 def environment(dev) -> dict:
     "The device and the versions a reader needs to compare numbers."
-    import cv2, skimage, stackmff_nb
+    import cv2
+    import skimage
+
+    import stackmff_nb
     env = dict(python=platform.python_version(), torch=torch.__version__, numpy=np.__version__, opencv=cv2.__version__,
                skimage=skimage.__version__, stackmff_nb=stackmff_nb.__version__, device=str(dev), cpu_threads=torch.get_num_threads())
     if dev.type == "cuda":
@@ -66,9 +74,9 @@ def forward(model, x, impl: str, bf16: bool):
 
 def parity(model_cpu, dev, frames: int, crop) -> dict:
     "The network on the keyboard stack: the device against the CPU (the reference pass on the CPU is the yardstick)."
+    from stackmff_nb.core import stack_luma
     from stackmff_nb.data import stack_path
     from stackmff_nb.io import read_stack
-    from stackmff_nb.core import stack_luma
     from stackmff_nb.model import on_device
     from stackmff_nb.regression import focus_to_index
     st = read_stack(stack_path("keyboard"))
@@ -126,7 +134,8 @@ def timing(model_cpu, dev, runs: int, budget: Budget, sizes) -> list:
 def data_rate(cfg, seconds: float) -> dict:
     "Training stacks per second that the DataLoader's worker processes synthesise (the GPU step must not wait for them)."
     from torch.utils.data import ConcatDataset
-    from stackmff_nb.train import make_sources, RunSampler, _loader
+
+    from stackmff_nb.train import RunSampler, _loader, make_sources
     sets = [ConcatDataset(make_sources(cfg, "train", 0))]
     dl = _loader(sets[0], RunSampler(sets, cfg.batch_size, seed=cfg.seed), cfg.workers)
     n, it = 0, iter(dl); next(it)                                       # the workers have started

@@ -8,7 +8,12 @@ where memory was never short.
 
     python benchmarks/memory_model.py [--out benchmarks/memory_model.md]
 """
-import argparse, json, os, resource, subprocess, sys
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,10 +21,11 @@ CASES = [(8, 512, 512), (32, 384, 640), (24, 384, 512), (12, 640, 960), (16, 102
 
 
 def child(n, h, w):
-    import numpy as np, torch
+    import numpy as np
+    import torch
     sys.path.insert(0, str(ROOT))
     from stackmff_nb.model import load_model
-    from stackmff_nb.speed import fast_forward, fast_bytes
+    from stackmff_nb.speed import fast_bytes, fast_forward
     m, rng = load_model("default"), np.random.default_rng(0)
     x = torch.as_tensor(rng.integers(0, 256, (1, n, h, w), dtype=np.uint8))
     fast_forward(m, torch.as_tensor(rng.integers(0, 256, (1, 2, 64, 64), dtype=np.uint8)))   # warm up the allocator and oneDNN

@@ -16,7 +16,13 @@ where most strong edges have a low confidence: occlusion edges) goes beside the 
 
     python benchmarks/real_stacks.py [--runs 3] [--out benchmarks/real_stacks.md] [--figure benchmarks/real_stacks.jpg]
 """
-import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,9 +38,9 @@ OURS = {"ours (default, spline)": [], "ours, select (Eq. 8)": ["--blend", "selec
 
 def stacks(names=None) -> list:
     "(name, list of frame paths, all-in-focus path or None) for every real stack this machine has (or those in `names`)."
-    from stackmff_nb.data import stack_path, fetch
-    from stackmff_nb.io import list_images
     from stackmff_nb.core import StackError
+    from stackmff_nb.data import fetch, stack_path
+    from stackmff_nb.io import list_images
     out = [(n, [str(p) for p in list_images(stack_path(n))], None) for n in ("keyboard", "beetle", "pcb", "ring", "cou_1")]
     try:
         office = fetch("office")
@@ -71,6 +77,7 @@ def commands(frames: list, work: Path, enfuse: str) -> dict:
 def outputs(frames: list, work: Path) -> dict:
     "The fused arrays (lossless) of every method, plus ours' index and confidence maps."
     import cv2
+
     import stackmff_nb as smn
     st = smn.read_stack(frames)
     res = {"ours (default, spline)": smn.fuse(st), "ours, select (Eq. 8)": smn.fuse(st, blend="select"),
@@ -88,6 +95,7 @@ def outputs(frames: list, work: Path) -> dict:
 def crops(st, out: dict, res, best, size: int = 96) -> list:
     "Two crops: where Eq. 8 adds the most edges no frame has, and where most strong edges have a confidence below 0.3."
     import cv2
+
     from stackmff_nb.composite import luma_gradient
     seam = (luma_gradient(out["ours, select (Eq. 8)"]) > cv2.dilate(best, np.ones((3, 3), np.uint8)) + 10).astype(np.float32)
     unsure = (res.confidence < 0.3) & (best > np.percentile(best, 90))   # unsure where a frame has strong edges: occlusions
@@ -107,7 +115,7 @@ def main(argv=None):
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "real_stacks.md"))
     ap.add_argument("--figure", default=str(ROOT / "benchmarks" / "real_stacks.jpg"))
     args = ap.parse_args(argv)
-    from stackmff_nb.composite import seams_and_detail, best_gradient
+    from stackmff_nb.composite import best_gradient, seams_and_detail
     from stackmff_nb.evaluate import psnr_ssim
     from stackmff_nb.io import read_image
     enfuse = shutil.which("enfuse")
@@ -137,7 +145,10 @@ def main(argv=None):
 
 
 def write_table(rows, args, enfuse):
-    import datetime, torch
+    import datetime
+
+    import torch
+
     from benchmarks.bench_fuse import cpu_name
     L = [f"# Real stacks: our default beside enfuse ({cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {datetime.date.today()})", "",
          f"Produced by `python benchmarks/real_stacks.py --runs {args.runs}`. Time: the whole command in a fresh process (interpreter start, "
@@ -167,7 +178,7 @@ def write_table(rows, args, enfuse):
 
 
 def write_figure(panels, path):
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib; matplotlib.use("Agg")  # noqa: I001 (the backend before pyplot)
     import matplotlib.pyplot as plt
     methods = list(panels[0][2])
     fig, axs = plt.subplots(2 * len(panels), len(methods), figsize=(2.2 * len(methods), 2.3 * 2 * len(panels)), squeeze=False)

@@ -1,7 +1,9 @@
 "Worked solutions of the exercises in nbs/00_core.ipynb."
 import numpy as np
 import torch
+
 from stackmff_nb.core import StackError, to_float
+
 
 def frames_to_tensor(frames):
     if any(f.shape != frames[0].shape for f in frames): raise StackError("frames differ in size")

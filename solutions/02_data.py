@@ -1,8 +1,10 @@
 "Worked solutions of the exercises in nbs/02_data.ipynb."
 import numpy as np
+
 from stackmff_nb.baselines import laplacian_fuse
 from stackmff_nb.data import stack_path
 from stackmff_nb.io import list_images, read_stack
+
 
 def runs_near_to_far(stack, depth):
     index = laplacian_fuse(stack).index

@@ -1,6 +1,8 @@
 "Worked solutions of the exercises in nbs/03_optics.ipynb."
 import numpy as np
+
 from stackmff_nb.optics import coc_radius
+
 
 def depth_of_field(s, f, F, r_max):
     K = f**2 / (2 * (s - f) * F)                        # Eq. 1: r = K |1 - s/d|

@@ -1,6 +1,7 @@
 "Worked solutions of the exercises in nbs/04_synth.ipynb."
-import numpy as np
 import cv2
+import numpy as np
+
 
 def bands(depth, n):
     d = np.asarray(depth, np.float64); r = d.max() - d.min()

@@ -1,6 +1,8 @@
 "Worked solutions of the exercises in nbs/07_regression.ipynb."
 import numpy as np
+
 from stackmff_nb.regression import best_case_expected_index
+
 
 def expected_index(scores, scale=1.0):
     z = scale * np.asarray(scores, np.float64); p = np.exp(z - z.max()); p /= p.sum()

@@ -1,9 +1,11 @@
 "Worked solutions of the exercises in nbs/09_baselines.ipynb."
-import numpy as np
 import cv2
-from stackmff_nb.core import to_float, rgb_to_y
+import numpy as np
+
+from stackmff_nb.core import rgb_to_y, to_float
 from stackmff_nb.io import read_stack
 from stackmff_nb.regression import FusionResult, sample_layers
+
 
 def tenengrad_fuse(stack):
     st = read_stack(stack)

@@ -1,5 +1,4 @@
 "Worked solutions of the exercises in nbs/10_speed.ipynb."
-import numpy as np
 
 def merge(parts):
     n = sum(c for c, _, _ in parts)

@@ -1,6 +1,8 @@
 "Worked solutions of the exercises in nbs/11_composite.ipynb."
 import numpy as np
-from stackmff_nb.composite import gaussian_pyramid, laplacian_pyramid, collapse, layer_weight
+
+from stackmff_nb.composite import collapse, gaussian_pyramid, laplacian_pyramid, layer_weight
+
 
 def two_image_spline(a, b, mask, levels=4):
     ga, gb = laplacian_pyramid(a, levels), laplacian_pyramid(b, levels)

@@ -1,6 +1,7 @@
 "Worked solutions of the exercises in nbs/12_fuse.ipynb."
 import numpy as np
 
+
 def pad_reflect(img, m=32):
     H, W = img.shape; ph, pw = (-H) % m, (-W) % m
     return np.pad(img, ((0, ph), (0, pw)), mode="reflect" if ph < H and pw < W else "edge")

@@ -1,7 +1,9 @@
 "Worked solutions of the exercises in nbs/13_evaluate.ipynb."
 import numpy as np
+
 from stackmff_nb.core import dtype_max
 from stackmff_nb.evaluate import PSNR_CAP
+
 
 def psnr(reference, fused):
     mse = np.mean((reference.astype(np.float64) - fused.astype(np.float64)) ** 2)

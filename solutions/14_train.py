@@ -2,6 +2,7 @@
 import torch
 import torch.nn.functional as F
 
+
 def eq9(focus, target_layer, n):
     return F.mse_loss(focus / (n - 1), target_layer.float() / (n - 1))
 

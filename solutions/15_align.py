@@ -1,6 +1,8 @@
 "Worked solutions of the exercises in nbs/15_align.ipynb."
 import numpy as np
+
 from stackmff_nb.align import register_pair
+
 
 def compose(a, b):
     A, B = np.vstack([a, [0, 0, 1]]), np.vstack([b, [0, 0, 1]])

@@ -1,7 +1,9 @@
 __version__ = "0.1.0"
 "StackMFF V2 multi-focus image stack fusion: the public API (see DESIGN in the docs)."
 from .core import StackError
-from .io import Stack, read_stack, read_image, write_image
-from .regression import FusionResult
-from .model import StackMFFV2, load_model
 from .fuse import fuse
+from .io import Stack, read_image, read_stack, write_image
+from .model import StackMFFV2, load_model
+from .regression import FusionResult
+
+__all__ = ["StackError", "Stack", "read_stack", "read_image", "write_image", "FusionResult", "StackMFFV2", "load_model", "fuse"]

@@ -1,4 +1,4 @@
-"""StackMFF V2 assumes the layers are aligned (Sec. 5). Real stacks shift when hand-held and change magnification as the focus moves ("focus breathing"). We register each frame to its neighbour with OpenCV's ECC, chain the transforms to a reference frame, warp, and crop to the area all frames share.
+"""Hand-held and focus-breathing stacks registered (Sec. 5 assumes aligned layers): ECC between neighbours, chained, warped, cropped.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/align.html.md"""
 
@@ -6,11 +6,14 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/align.html.md"""
 
 # %% ../nbs/15_align.ipynb #56975600
 from __future__ import annotations
+
 import warnings
 from pathlib import Path
-import numpy as np
+
 import cv2
-from .core import StackError, to_float, rgb_to_y
+import numpy as np
+
+from .core import StackError, rgb_to_y, to_float
 from .io import Stack, read_stack
 
 # %% auto #0

@@ -6,13 +6,15 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/baselines.html.md"""
 
 # %% ../nbs/09_baselines.ipynb #28531eed
 from __future__ import annotations
+
 import warnings
-from dataclasses import dataclass
-import numpy as np
+
 import cv2
+import numpy as np
 import torch
-from .core import StackError, to_float, rgb_to_y
-from .io import Stack, read_stack
+
+from .core import rgb_to_y, to_float
+from .io import read_stack
 from .regression import FusionResult, sample_layers
 
 # %% auto #0
@@ -85,7 +87,7 @@ def pyramid_fuse(stack, levels:int=5) -> FusionResult:
 # %% ../nbs/09_baselines.ipynb #421da0ef
 def dwt_fuse(stack, wavelet:str="db4", levels:int=4) -> FusionResult:
     "DWT fusion: max-abs detail coefficients, mean approximation."
-    import pywt                                                                  # optional: only this method needs it
+    import pywt  # optional: only this method needs it
     f, dtype, grey, st = _as_float_stack(stack)
     H, W = f.shape[1:3]
     levels = max(1, min(levels, pywt.dwt_max_level(min(H, W), pywt.Wavelet(wavelet).dec_len)))

@@ -6,12 +6,21 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/cli.html.md"""
 
 # %% ../nbs/17_cli.ipynb #114d749a
 from __future__ import annotations
-import argparse, os, re, sys, time, json, warnings
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import warnings
 from pathlib import Path
+
 import numpy as np
-from .core import StackError, colorize_index, resolve_device, is_device_error
-from .io import read_image, read_stack, read_exif, write_image, write_fusion, save_figure, list_images, tiff_stacks, READ_EXTS, RAW_EXTS
+
 from .baselines import METHODS
+from .core import StackError, colorize_index, is_device_error, resolve_device
+from .io import RAW_EXTS, READ_EXTS, list_images, read_exif, read_image, read_stack, save_figure, tiff_stacks, write_fusion, write_image
 
 # %% auto #0
 __all__ = ['subcommand', 'build_parser', 'at_least', 'byte_size', 'main', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd', 'synth']
@@ -42,7 +51,8 @@ def at_least(lo:int, multiple:int=1):
     def check(text):
         try: v = int(text)
         except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if v < lo or v % multiple: raise argparse.ArgumentTypeError(f"{v}: must be at least {lo}" + (f" and a multiple of {multiple}" if multiple > 1 else ""))
+        if v < lo or v % multiple:
+            raise argparse.ArgumentTypeError(f"{v}: must be at least {lo}" + (f" and a multiple of {multiple}" if multiple > 1 else ""))
         return v
     return check
 
@@ -81,8 +91,9 @@ def _demo_args(p):
 def demo(args):
     import cv2
     from skimage.metrics import peak_signal_noise_ratio as psnr
-    from stackmff_nb.synth import load_texture, layered_stack, depth_occluders
+
     from stackmff_nb.fuse import fuse
+    from stackmff_nb.synth import depth_occluders, layered_stack, load_texture
     try: img = load_texture(args.image)
     except AttributeError: raise StackError(f"--image {args.image!r}: not a scikit-image sample picture") from None
     img = cv2.resize(img, (args.size, args.size), interpolation=cv2.INTER_AREA)
@@ -94,14 +105,16 @@ def demo(args):
         warnings.simplefilter("always"); res = fuse(stack)
     dt = time.perf_counter() - t0
     for w in caught: print(f"note: {w.message}")
-    print(f"fused with {'the StackMFF V2 network (default weights)' if res.method.startswith('stackmff') else 'the classical ' + res.method + ' method'}")
+    net = res.method.startswith("stackmff")
+    print(f"fused with {'the StackMFF V2 network (default weights)' if net else 'the classical ' + res.method + ' method'}")
     for k, layer in enumerate(stack): write_image(out / "stack" / f"{k:02d}.png", layer, args.overwrite)
     write_image(out / "fused.png", res.fused, args.overwrite)
     write_image(out / "focus_map.png", colorize_index(res.index, args.layers), args.overwrite)
     write_image(out / "true_focus_map.png", colorize_index(regions, args.layers), args.overwrite)
     score = psnr(img, res.fused)
     save_figure(out / "figure.png", stack, res, img, regions, f"{args.image}, N={args.layers}: {res.method}, {score:.1f} dB PSNR")
-    print(f"fused {args.layers} layers of {args.size}x{args.size} in {dt:.2f} s: PSNR {score:.2f} dB, index accuracy {(res.index == regions).mean():.1%}")
+    print(f"fused {args.layers} layers of {args.size}x{args.size} in {dt:.2f} s: PSNR {score:.2f} dB, "
+          f"index accuracy {(res.index == regions).mean():.1%}")
     print(f"wrote {out.resolve()}/: stack/ ({args.layers} frames), fused.png, focus_map.png, true_focus_map.png, figure.png")
     return 0
 
@@ -112,7 +125,8 @@ def _fuse_args(p):
     p.add_argument("--model", default="default", help="default | official | path to a checkpoint (default: %(default)s)")
     p.add_argument("--method", choices=["stackmff", *METHODS], default=None, help="a classical method instead of the network")
     p.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto (default: %(default)s)")
-    p.add_argument("--tile", type=at_least(0, 32), default=None, help="tile size in pixels, a multiple of 32, for very large images (default: automatic; 0: never)")
+    p.add_argument("--tile", type=at_least(0, 32), default=None,
+                   help="tile size in pixels, a multiple of 32, for very large images (default: automatic; 0: never)")
     p.add_argument("--blend", choices=["select", "spline"], default=None,
                    help="'spline' (default) blends the chosen frames without seams; 'select' takes each pixel from one frame (Eq. 8; "
                         "the default with --compat official)")
@@ -140,7 +154,7 @@ def _fuse_one(src, out:Path, args, model) -> dict:
         warnings.simplefilter("always"); st = read_stack(src, reverse=args.reverse, sort="string" if args.compat == "official" else "natural")
     crop = None
     if args.align:
-        from stackmff_nb.align import align_stack, AlignmentWarning
+        from stackmff_nb.align import AlignmentWarning, align_stack
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", AlignmentWarning); st, _, crop = align_stack(st)
         failed = [w for w in caught if issubclass(w.category, AlignmentWarning)]
@@ -162,7 +176,9 @@ def _fuse_one(src, out:Path, args, model) -> dict:
     if first and first.suffix.lower() in RAW_EXTS: ext = ".tif"                # developed RAW is 16-bit RGB
     exif = read_exif(first) if first and first.is_file() else b""
     files = write_fusion(out, res, ext, args.overwrite, exif)
-    if args.verbose: print(f"{src}: {st.n} frames {st.size[1]}x{st.size[0]} {st.dtype}, {res.method}, {secs:.2f} s, EXIF {'kept' if exif else 'none'}", file=sys.stderr)
+    if args.verbose:
+        print(f"{src}: {st.n} frames {st.size[1]}x{st.size[0]} {st.dtype}, {res.method}, {secs:.2f} s, EXIF {'kept' if exif else 'none'}",
+              file=sys.stderr)
     return dict(input=list(dict.fromkeys(str(p) for p in st.paths)), n=st.n, size=list(st.size), dtype=str(st.dtype), method=res.method,
                 model=args.model if res.method.startswith("stackmff") else None, seconds=round(secs, 3), outputs=files,
                 align=dict(crop=[int(v) for v in crop]) if crop else None)
@@ -175,7 +191,7 @@ def _batch_sources(path:Path):
         return [(t.name, t) for t in found] if len(found) > 1 else None
     if not path.is_dir() or any(f.suffix.lower() in READ_EXTS for f in path.iterdir() if f.is_file()): return None
     if not any(p.is_dir() for p in path.iterdir()): return None                 # an empty folder is an (empty) stack
-    from stackmff_nb.evaluate import find_stacks                                # its metrics cost 1 s to import: only for a batch
+    from stackmff_nb.evaluate import find_stacks  # its metrics cost 1 s to import: only for a batch
     return [(f"{c['dataset']}/{c['scene']}" if (path / c["dataset"] / "dof_stack").is_dir() else c["scene"], c["source"]) for c in find_stacks(path)]
 
 def _check_output_folder(out:Path):
@@ -187,8 +203,9 @@ def _check_output_folder(out:Path):
 
 @subcommand("fuse", "fuse a focus stack (or a folder of stacks) into all-in-focus images and focus maps", _fuse_args)
 def fuse_cmd(args):
-    from stackmff_nb.model import load_model
     from tqdm.auto import tqdm
+
+    from stackmff_nb.model import load_model
     model = load_model(args.model, device=args.device) if args.method in (None, "stackmff") and args.model != "default" else None
     out = Path(args.out)
     _check_output_folder(out)                                               # before any work; made only once there is a result
@@ -197,7 +214,8 @@ def fuse_cmd(args):
     if batch is None:
         s = _fuse_one(args.input[0] if len(args.input) == 1 else args.input, out, args, model)
         if args.json: print(json.dumps(s, indent=1))
-        elif not args.quiet: print(f"fused {s['n']} frames of {s['size'][1]}x{s['size'][0]} ({s['method']}) in {s['seconds']:.2f} s -> {out.resolve()}")
+        elif not args.quiet:
+            print(f"fused {s['n']} frames of {s['size'][1]}x{s['size'][0]} ({s['method']}) in {s['seconds']:.2f} s -> {out.resolve()}")
         return 0
     done, failed = [], []
     for name, src in tqdm(batch, desc="fuse", unit="stack", disable=args.quiet or args.json or not sys.stderr.isatty()):
@@ -236,7 +254,8 @@ def _eval_args(p):
     p.add_argument("-o", "--out", required=True, help="output folder for results.csv and the tables")
     p.add_argument("--synthetic", type=int, default=0, help="add K seeded synthetic stacks with ground truth")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--methods", nargs="+", default=["stackmff", "laplacian", "pyramid", "dwt", "dtcwt"], help="methods to compare (default: %(default)s)")
+    p.add_argument("--methods", nargs="+", default=["stackmff", "laplacian", "pyramid", "dwt", "dtcwt"],
+                   help="methods to compare (default: %(default)s)")
     p.add_argument("--model", default="default", help="weights for 'stackmff': default | official | path")
     p.add_argument("--device", default="cpu", help="where the network runs: cpu, cuda, mps or auto (default: %(default)s)")
     p.add_argument("--max-side", type=int, default=0, help="downscale stacks whose longer side exceeds this (0: full size)")
@@ -244,9 +263,10 @@ def _eval_args(p):
 
 @subcommand("eval", "compare fusion methods on benchmark stacks and write the paper's tables", _eval_args)
 def eval_cmd(args):
-    from stackmff_nb.evaluate import find_stacks, synthetic_cases, run_benchmark, write_results, tables, method_fn, downscale_stack
-    from stackmff_nb.model import load_model, DEFAULT_WEIGHTS
     import cv2
+
+    from stackmff_nb.evaluate import downscale_stack, find_stacks, method_fn, run_benchmark, synthetic_cases, tables, write_results
+    from stackmff_nb.model import DEFAULT_WEIGHTS, load_model
     cases = [c for r in args.roots for c in find_stacks(r)]
     if args.max_side:                                          # real stacks (and their references) only
         for c in cases:
@@ -256,7 +276,8 @@ def eval_cmd(args):
     if not cases: raise StackError("nothing to evaluate: give benchmark folders and/or --synthetic K")
     model = None
     if "stackmff" in args.methods:
-        if args.model == "default" and not DEFAULT_WEIGHTS.is_file(): raise StackError("this build ships no default weights: pass --model official or a checkpoint path")
+        if args.model == "default" and not DEFAULT_WEIGHTS.is_file():
+            raise StackError("this build ships no default weights: pass --model official or a checkpoint path")
         model = load_model(args.model, device=args.device)
     rows = run_benchmark(cases, {m: method_fn(m, model) for m in args.methods}, progress=not args.quiet)
     paths = write_results(rows, args.out)

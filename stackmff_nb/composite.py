@@ -1,4 +1,4 @@
-"""From the network's decision to the picture: Eq. 8 takes each pixel from one frame, which shows steps on real photographs; Burt and Adelson's multiresolution spline blends the same decision without seams, frame by frame in bounded memory, on the CPU (OpenCV) or a GPU (PyTorch). Plus the no-reference measures that tell the two apart and the confidence map that says where to look.
+"""From decision to picture: Eq. 8's per-pixel selection and its seams, the multiresolution spline that blends without them, and the confidence map.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/composite.html.md"""
 
@@ -6,11 +6,13 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/composite.html.md"""
 
 # %% ../nbs/11_composite.ipynb #0848e8bf
 from __future__ import annotations
-import numpy as np
+
 import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import StackError, dtype_max, from_float, to_float, rgb_to_y
+
+from .core import StackError, dtype_max, from_float, rgb_to_y, to_float
 from .regression import sample_layers
 
 # %% auto #0
@@ -65,7 +67,7 @@ def spline_blend(frames:np.ndarray, # (N,H,W) or (N,H,W,C), uint8, uint16 or flo
                  levels:int=None, # pyramid levels (default: `pyramid_levels`)
                  tick=None, # called with 1 after each frame (a progress bar's `update`)
                 ) -> np.ndarray: # (H,W[,C]) in the frames' dtype
-    "Burt and Adelson's multiresolution spline on the CPU: every band of the output is the bands of the frames, weighted by their masks at that scale."
+    "Burt and Adelson's multiresolution spline on the CPU: each band of the output is the frames' bands, weighted by their masks at that scale."
     _check_index(frames, index)
     L = pyramid_levels(*index.shape, levels); scale = 1.0 if frames.dtype.kind == "f" else dtype_max(frames.dtype)
     out = None

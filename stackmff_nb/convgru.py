@@ -1,4 +1,4 @@
-"""Stage 2 of StackMFF V2 (Sec. 3.3): a recurrent pass along the stack, in both directions, that turns per-layer focus features into scores comparable across layers.
+"""Stage 2 of StackMFF V2 (Sec. 3.3): a recurrent pass along the stack, both ways, that makes per-layer focus features comparable.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/convgru.html.md"""
 
@@ -6,8 +6,10 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/convgru.html.md"""
 
 # %% ../nbs/06_convgru.ipynb #b76f4790
 from __future__ import annotations
+
 import torch
 import torch.nn as nn
+
 from .core import check_shape
 
 # %% auto #0

@@ -6,10 +6,13 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #fb2b6de5
 from __future__ import annotations
-import os, random
+
+import os
+import random
+
+import cv2
 import numpy as np
 import torch
-import cv2
 
 # %% auto #0
 __all__ = ['SOLUTIONS_ENV', 'StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory',
@@ -139,7 +142,7 @@ def show_image(img, # (H,W) or (H,W,3) image, array or tensor
                colorbar:bool=False, # add a colour bar
                **kwargs): # passed to `imshow`
     "Show one image on `ax` without ticks; return the axes."
-    import matplotlib.pyplot as plt                                       # imported when drawing, not by `fuse`
+    import matplotlib.pyplot as plt  # imported when drawing, not by `fuse`
     if isinstance(img, torch.Tensor): img = img.detach().cpu().numpy()
     img = np.asarray(img)
     if ax is None: _, ax = plt.subplots(figsize=(3, 3))

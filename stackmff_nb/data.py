@@ -1,4 +1,4 @@
-"""The real focus stacks this course uses, shipped small inside the package with their source and licence; the full-size stacks fetched on demand into a cache and checked by sha256, or read from a local mirror on machines without a network.
+"""The real focus stacks this course uses: shipped small with their source and licence; full size fetched on demand (sha256) or from a mirror.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/data.html.md"""
 
@@ -6,8 +6,12 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #9ca39c55
 from __future__ import annotations
-import os, hashlib, importlib.resources
+
+import hashlib
+import importlib.resources
+import os
 from pathlib import Path
+
 from .core import StackError
 
 # %% auto #0
@@ -15,12 +19,14 @@ __all__ = ['DATASETS', 'SHIPPED_DIR', 'MIRROR_ENV', 'registry', 'files', 'datase
 
 # %% ../nbs/02_data.ipynb #f0412f62
 _GH = "https://raw.githubusercontent.com/"
-_COU = _GH + "corentincou/Depth-from-Focus-using-Windowed-Linear-Least-Squares-Regressions/9715075c030b1f78e0dd12b607ca671e16f4207d/data/example_generated_stacks/"
+_COU = (_GH + "corentincou/Depth-from-Focus-using-Windowed-Linear-Least-Squares-Regressions/"
+        "9715075c030b1f78e0dd12b607ca671e16f4207d/data/example_generated_stacks/")
 _COU_CITE = "C. Cou et al., Depth from Focus using Windowed Linear Least Squares Regressions, The Visual Computer 2023"
 DATASETS = {
     "keyboard": dict(folder="mobile_depth_keyboard", url=_GH + "Xinzhe99/OpenFocus/300e6c22642ef742ac6b82b86f6c8f7d4bab2aac/assets/Examples/",
                      kind="real: phone focal sweep, 32 frames 640x360, pre-aligned",
-                     licence="redistributed in the MIT-licensed OpenFocus repository; the original dataset's terms are not restated there: research and teaching use",
+                     licence="redistributed in the MIT-licensed OpenFocus repository; the original dataset's terms are not restated there: "
+                             "research and teaching use",
                      truth="none; the authors' outputs on it are the parity fixtures in tests/fixtures",
                      cite="S. Suwajanakorn, C. Hernandez, S. Seitz, Depth from Focus with Your Mobile Phone, CVPR 2015", shipped="keyboard"),
     "ring": dict(folder="mcguinness_ring/Input", url=_GH + "cmcguinness/focusstack/4159421da9503b6a75de1cc4003e6b9ebd3e5ee8/Input/",
@@ -29,20 +35,30 @@ DATASETS = {
     "pcb": dict(folder="petteri_pcb/pcb", url=_GH + "PetteriAimonen/focus-stack/d8532c82b33ed2123c655c4d2482db55e2e0fc9e/examples/pcb/",
                 kind="real: macro of a circuit board, 7 frames 2048x1536, hand-held", licence="MIT (P. Aimonen)",
                 truth="none; expected.jpg is focus-stack's own result", cite="github.com/PetteriAimonen/focus-stack", shipped="pcb"),
-    "pcb_depthmap": dict(folder="petteri_pcb/pcb_depthmap", url=_GH + "PetteriAimonen/focus-stack/d8532c82b33ed2123c655c4d2482db55e2e0fc9e/examples/depthmap/",
+    "pcb_depthmap": dict(folder="petteri_pcb/pcb_depthmap",
+                         url=_GH + "PetteriAimonen/focus-stack/d8532c82b33ed2123c655c4d2482db55e2e0fc9e/examples/depthmap/",
                          kind="real: macro of a circuit board, 10 frames 2048x1536", licence="MIT (P. Aimonen)", truth="none",
                          cite="github.com/PetteriAimonen/focus-stack", shipped=None),
-    "beetle": dict(folder="noah_peeters_beetle/images", url=_GH + "noah-peeters/python-focus-stacking/394a8f1676466be8baefcc3ffadc26bdad729db6/images/",
+    "beetle": dict(folder="noah_peeters_beetle/images",
+                   url=_GH + "noah-peeters/python-focus-stacking/394a8f1676466be8baefcc3ffadc26bdad729db6/images/",
                    kind="real: macro of beetle mandibles, 28 frames 750x500, needs alignment", licence="MIT (N. Peeters)", truth="none",
                    cite="github.com/noah-peeters/python-focus-stacking", shipped="beetle"),
-    "office": dict(folder="devernay_office/office_stereo1", url=_GH + "CrisDamian/BlurEqualisationTechnique/a3e5417207c542ada64f0a9530227f749996fe02/data/office/office_stereo1/",
+}
+
+# %% ../nbs/02_data.ipynb #9120b07b
+DATASETS.update({                                                       # synthetic stacks, and scenes with exact truth
+    "office": dict(folder="devernay_office/office_stereo1",
+                   url=_GH + "CrisDamian/BlurEqualisationTechnique/a3e5417207c542ada64f0a9530227f749996fe02/data/office/office_stereo1/",
                    kind="rendered with lens blur (POV-Ray): near/far focus at two apertures, 1080x720",
-                   licence="scene (c) 2012 Jaime Vives Piqueres, research use; not shipped", truth="exact all-in-focus image (office_stereo1_all.png)",
+                   licence="scene (c) 2012 Jaime Vives Piqueres, research use; not shipped",
+                   truth="exact all-in-focus image (office_stereo1_all.png)",
                    cite="F. Devernay, S. Pujades, V. Ch.A.V., Focus mismatch detection in stereoscopic content, SPIE 8288, 2012", shipped=None),
     **{f"cou_{k}": dict(folder=f"cou_dff/{k}", url=_COU + f"{k}/", kind="synthetic from a known depth surface, 41 grey frames 400x400",
-                        licence="CeCILL-B (BSD-like, attribution)", truth="depth (shipped for cou_1, reduced: reference.npy)" if k == 1 else "depth upstream (reference.pkl, not in the registry)",
+                        licence="CeCILL-B (BSD-like, attribution)",
+                        truth=("depth (shipped for cou_1, reduced: reference.npy)" if k == 1
+                               else "depth upstream (reference.pkl, not in the registry)"),
                         cite=_COU_CITE, shipped="cou_1" if k == 1 else None) for k in range(1, 7)},
-}
+})
 
 SHIPPED_DIR = Path(str(importlib.resources.files("stackmff_nb"))) / "stacks"   # the installed package, from a notebook too
 
@@ -82,7 +98,7 @@ def cache_dir() -> Path:
     "Folder for downloaded weights and stacks: $STACKMFF_NB_CACHE, else the platform's user cache dir."
     env = os.environ.get("STACKMFF_NB_CACHE")
     if env: return Path(env)
-    try: from platformdirs import user_cache_dir
+    try: from platformdirs import user_cache_dir  # noqa: I001 (optional)
     except ImportError: return Path.home() / ".cache" / "stackmff-nb"
     return Path(user_cache_dir("stackmff-nb"))
 
@@ -99,8 +115,11 @@ def _from_mirror(name:str, want:dict) -> Path:
     root = Path(os.environ[MIRROR_ENV])
     for key, digest in want.items():
         p = root / key
-        if not p.is_file(): raise StackError(f"{p}: missing from the mirror ${MIRROR_ENV}={root} (stack {name!r} needs {len(want)} files under {root / DATASETS[name]['folder']})")
-        if sha256(p) != digest: raise StackError(f"{p}: sha256 {sha256(p)} differs from the registry's {digest} (a damaged or different file in ${MIRROR_ENV})")
+        if not p.is_file():
+            raise StackError(f"{p}: missing from the mirror ${MIRROR_ENV}={root} "
+                             f"(stack {name!r} needs {len(want)} files under {root / DATASETS[name]['folder']})")
+        if sha256(p) != digest:
+            raise StackError(f"{p}: sha256 {sha256(p)} differs from the registry's {digest} (a damaged or different file in ${MIRROR_ENV})")
     return root / DATASETS[name]["folder"]
 
 # %% ../nbs/02_data.ipynb #5a599282
@@ -112,7 +131,7 @@ def fetch(name:str, # a name from `DATASETS`
     if os.environ.get(MIRROR_ENV): return _from_mirror(name, want)
     root = cache_dir() / "stacks"
     if all((root / k).is_file() and sha256(root / k) == v for k, v in want.items()): return root / d["folder"]
-    try: import pooch
+    try: import pooch  # noqa: I001 (optional)
     except ImportError: raise StackError(f"stack {name!r} is not in the cache {root} and fetching it needs pooch (pip install pooch), "
                                          f"or set ${MIRROR_ENV} to a mirror folder") from None
     pre = len(d["folder"]) + 1
@@ -122,5 +141,6 @@ def fetch(name:str, # a name from `DATASETS`
         try: dl.fetch(k, progressbar=progress)
         except Exception as e:
             raise StackError(f"stack {name!r}: could not fetch {d['url'] + k[pre:]} into {root} ({type(e).__name__}: {str(e)[:120]}). "
-                             f"Without a network, set ${MIRROR_ENV} to a folder holding {d['folder']}/ (see stackmff_nb.data.files({name!r}))") from None
+                             f"Without a network, set ${MIRROR_ENV} to a folder holding {d['folder']}/ "
+                             f"(see stackmff_nb.data.files({name!r}))") from None
     return root / d["folder"]

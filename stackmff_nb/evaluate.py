@@ -1,4 +1,4 @@
-"""Metrics with and without ground truth, a benchmark runner that writes the paper's tables (quality, time, ranks), why one-shot fusion beats pairwise fusion, and FLOPs against N.
+"""Metrics with and without ground truth, a runner that writes the paper's tables, why one-shot beats pairwise fusion, and FLOPs against N.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/evaluate.html.md"""
 
@@ -6,15 +6,20 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/evaluate.html.md"""
 
 # %% ../nbs/13_evaluate.ipynb #fc39315b
 from __future__ import annotations
-import time, csv, warnings
+
+import csv
+import time
+import warnings
 from pathlib import Path
-import numpy as np
+
 import cv2
+import numpy as np
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-from .core import StackError, to_float, rgb_to_y, dtype_max
-from .io import read_stack, read_image, list_images, find_image, natural_key, IMAGE_EXTS
-from .composite import seams_and_detail, best_gradient
+
+from .composite import best_gradient, seams_and_detail
+from .core import StackError, dtype_max, rgb_to_y, to_float
+from .io import IMAGE_EXTS, find_image, natural_key, read_image, read_stack
 
 # %% auto #0
 __all__ = ['PSNR_CAP', 'BENCH_NS', 'BENCH_PARTS', 'psnr_ssim', 'focus_errors', 'spatial_frequency', 'average_gradient',
@@ -82,12 +87,13 @@ def find_stacks(root) -> list: # [dict(dataset, scene, source, aif)]
 
 def synthetic_case(seed:int, n:int, size, dataset:str, scene:str, noise:float=0.0, **sample_kw) -> dict:
     "One seeded synthetic stack (8-bit, as photographs are) with its all-in-focus image and true focus map, as a benchmark case."
-    from stackmff_nb.synth import make_sample, VAL_TEXTURES
     from stackmff_nb.core import from_float
+    from stackmff_nb.synth import VAL_TEXTURES, make_sample
     h, w = (size, size) if isinstance(size, int) else size
     s = make_sample(seed, n, h, w, textures=VAL_TEXTURES, perturb=False, **sample_kw)
     colour = s["colour"] + np.random.default_rng(seed).normal(0, noise, s["colour"].shape) if noise else s["colour"]
-    return dict(dataset=dataset, scene=scene, source=from_float(np.clip(colour, 0, 1), np.uint8), aif=from_float(s["aif"], np.uint8), truth=s["regions"])
+    return dict(dataset=dataset, scene=scene, source=from_float(np.clip(colour, 0, 1), np.uint8),
+                aif=from_float(s["aif"], np.uint8), truth=s["regions"])
 
 def synthetic_cases(n_stacks:int=10, seed:int=0, size:int=192, ns=(8, 16, 24), model:str="layered", span_probs=(1, 0, 0)) -> list:
     "Seeded synthetic stacks with all-in-focus image and true focus map, as benchmark cases."
@@ -98,8 +104,8 @@ def synthetic_cases(n_stacks:int=10, seed:int=0, size:int=192, ns=(8, 16, 24), m
 def method_fn(name:str, model=None,
               blend:str=None): # the network: `fuse`'s default (None) or a blend; a classical method: as it is (None) or blended
     "A function stack -> FusionResult for a method name ('stackmff' uses `model`)."
-    from stackmff_nb.fuse import fuse
     from stackmff_nb.baselines import METHODS
+    from stackmff_nb.fuse import fuse
     if name == "stackmff": return lambda s: fuse(s, model=model, blend=blend)
     if name not in METHODS: raise StackError(f"unknown method {name!r}: use 'stackmff' or one of {', '.join(METHODS)}")
     return METHODS[name] if blend is None else lambda s: fuse(s, method=name, blend=blend)
@@ -136,7 +142,8 @@ def tables(rows:list) -> dict:
     def q(d, m):
         if has_ref[d]: return f"{np.mean(cell(d, m, 'ssim')):.4f} / {np.mean(cell(d, m, 'psnr')):.2f}"
         return f"SF {np.mean(cell(d, m, 'sf')):.4f} / AG {np.mean(cell(d, m, 'ag')):.4f}"
-    t1 = _md(["method"] + [f"{d} ({'SSIM / PSNR' if has_ref[d] else 'no reference'})" for d in dsets], [[m] + [q(d, m) for d in dsets] for m in meths])
+    t1 = _md(["method"] + [f"{d} ({'SSIM / PSNR' if has_ref[d] else 'no reference'})" for d in dsets],
+             [[m] + [q(d, m) for d in dsets] for m in meths])
     t2 = _md(["method"] + dsets, [[m] + [f"{np.mean(cell(d, m, 'seconds')):.3f}" for d in dsets] for m in meths])
     ranks = {m: [] for m in meths}
     for d in dsets:
@@ -184,7 +191,8 @@ def results_table(table:dict, # from `summarise`, keyed (method, part)
     "A Markdown table: one row per method, one column per part, and the index accuracy on full sweeps."
     methods = list(dict.fromkeys(k[0] for k in table))
     fmt = lambda m, p, k, f: format(table[(m, p)][k], f) if k in table.get((m, p), {}) else "-"
-    return _md(["method", *parts, "index exact (full)"], [[m, *(fmt(m, p, metric, ".2f") for p in parts), fmt(m, "full", "exact", ".3f")] for m in methods])
+    return _md(["method", *parts, "index exact (full)"],
+               [[m, *(fmt(m, p, metric, ".2f") for p in parts), fmt(m, "full", "exact", ".3f")] for m in methods])
 
 # %% ../nbs/13_evaluate.ipynb #224fa671
 def paired_difference(rows:list, # from `run_benchmark`, both methods on the same cases

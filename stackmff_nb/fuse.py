@@ -1,4 +1,4 @@
-"""The inference API: any stack in (files, arrays; grey or colour; 8 or 16 bit; any size), the network on its luma, every channel of the original pixels out. Plus the authors' pipeline, quirks and all, in `compat="official"` mode.
+"""The inference API: any stack in (files or arrays, grey or colour, 8 or 16 bit, any size), image and maps out; the authors' pipeline too.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/fuse.html.md"""
 
@@ -6,19 +6,23 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/fuse.html.md"""
 
 # %% ../nbs/12_fuse.ipynb #78498b99
 from __future__ import annotations
+
+import contextlib
+import warnings
 from dataclasses import dataclass
-import warnings, contextlib
 from pathlib import Path
-import numpy as np
+
 import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import StackError, to_float, rgb_to_y, stack_luma, is_out_of_memory, resolve_device
-from .io import Stack, read_stack
-from .regression import stretch_focus, focus_to_index, FusionResult, sample_layers, layer_confidence
-from .composite import composite, BLENDS
+
 from .baselines import METHODS
-from .model import StackMFFV2, load_model, on_device, DEFAULT_WEIGHTS
+from .composite import BLENDS, composite
+from .core import StackError, is_out_of_memory, resolve_device, stack_luma
+from .io import read_stack
+from .model import DEFAULT_WEIGHTS, StackMFFV2, load_model, on_device
+from .regression import FusionResult, focus_to_index, layer_confidence, stretch_focus
 
 # %% auto #0
 __all__ = ['Compat', 'resize_to_multiple', 'network_input', 'index_maps', 'predict', 'with_height', 'fuse', 'decode_variants']
@@ -82,7 +86,7 @@ def predict(model:StackMFFV2, # the network
             precision:str="auto", # "auto" (float32: see the precision table of 10_speed), "fp32" or "bf16" (the ConvGRU)
            ): # focus (H,W) float32 in [0,N-1], index (H,W) int64, confidence (H,W) float32 in [0,1]
     "Focus map, index map and confidence map for one stack."
-    from stackmff_nb.speed import fast_forward, tiled_forward, auto_tile, PRECISIONS
+    from stackmff_nb.speed import PRECISIONS, auto_tile, fast_forward, tiled_forward
     c, n = Compat.of(compat), len(frames)
     if impl not in ("fast", "reference"): raise StackError(f"impl must be 'fast' or 'reference', got {impl!r}")
     if precision not in PRECISIONS: raise StackError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")

@@ -6,13 +6,22 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/io.html.md"""
 
 # %% ../nbs/01_io.ipynb #a0bf5e70
 from __future__ import annotations
-import os, re, glob, tempfile, warnings, contextlib, logging
+
+import contextlib
+import glob
+import logging
+import os
+import re
+import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np
+
 import cv2
+import numpy as np
 import tifffile
-from .core import StackError, to_float, from_float, colorize_index
+
+from .core import StackError, colorize_index
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'RAW_EXTS', 'READ_EXTS', 'natural_key', 'read_image', 'tiff_layout', 'read_exif', 'image_writer',
@@ -136,10 +145,14 @@ def _series_layout(path, tf, k:int) -> dict:
     try: return tiff_layout(s.axes, s.shape)
     except ValueError as e: raise StackError(f"{path}: {e}") from None
 
-def _read_series(tf, k:int, where:dict, lay:dict) -> np.ndarray: # (Z,H,W[,C]), or (H,W[,C]) for a single image
-    "Read one stack of series `k` (at `where` along the batch axes) page by page: only its own pages are decoded."
+def _read_series(tf, k:int, where:dict, lay:dict, memmap:bool=False) -> np.ndarray: # (Z,H,W[,C]), or (H,W[,C]) for a single image
+    "Read one stack of series `k` (at `where` along the batch axes) page by page, or map it from the file when `memmap` and it can be."
     s = tf.series[k]; axes, pa = s.axes, s.keyframe.axes
-    if axes.endswith(pa):                                                    # the usual case: every page is one YX(S) plane
+    mapped = memmap and s.dataoffset is not None and s.dtype.isnative          # uncompressed, contiguous, in this machine's byte order
+    if mapped:                                                               # pages are read from disk as they are used, never all at once
+        data = tifffile.memmap(tf.filehandle.path, series=k, mode="r")[tuple(where.get(a, slice(None)) for a in axes)]
+        have = "".join(a for a in axes if a not in where)
+    elif axes.endswith(pa):                                                    # the usual case: every page is one YX(S) plane
         lead = axes[:len(axes) - len(pa)]
         keys = np.arange(int(np.prod(s.shape[:len(lead)]))).reshape(s.shape[:len(lead)])[tuple(where.get(a, slice(None)) for a in lead)]
         data = tf.asarray(key=keys.ravel().tolist(), series=k).reshape(*keys.shape, *s.keyframe.shape)
@@ -147,8 +160,9 @@ def _read_series(tf, k:int, where:dict, lay:dict) -> np.ndarray: # (Z,H,W[,C]), 
     else:
         data = s.asarray()[tuple(where.get(a, slice(None)) for a in axes)]; have = "".join(a for a in axes if a not in where)
     keep = [i for i, (a, n) in enumerate(zip(have, data.shape)) if n > 1 or a in "YX"]
-    data, have = data.reshape([data.shape[i] for i in keep]), "".join(have[i] for i in keep)
-    return np.ascontiguousarray(data.transpose([have.index(a) for a in (lay["z"] or "") + "YX" + (lay["colour"] or "") if a in have]))
+    data, have = data.squeeze(tuple(i for i in range(data.ndim) if i not in keep)), "".join(have[i] for i in keep)
+    data = data.transpose([have.index(a) for a in (lay["z"] or "") + "YX" + (lay["colour"] or "") if a in have])
+    return data if mapped else np.ascontiguousarray(data)
 
 def _decode_tiff(path:Path) -> np.ndarray: # one image: (H,W), (H,W,3) or (H,W,4)
     with _open_tiff(path) as tf:
@@ -196,7 +210,8 @@ def _tiff_kwargs(img:np.ndarray, pixel_size:float=None, unit:str="") -> dict:
     "ImageJ metadata (the pixel size and unit, as Fiji reads them) where ImageJ can hold the pixels; else tifffile's own."
     kw = dict(photometric="rgb" if img.ndim == 3 else "minisblack")
     if pixel_size: kw["resolution"] = (1 / pixel_size, 1 / pixel_size)
-    if pixel_size and (img.ndim == 2 or img.dtype == np.uint8): return {**kw, "imagej": True, "metadata": {"unit": (unit or "pixel").replace("µ", "\\u00B5")}}
+    if pixel_size and (img.ndim == 2 or img.dtype == np.uint8):
+        return {**kw, "imagej": True, "metadata": {"unit": (unit or "pixel").replace("µ", "\\u00B5")}}
     return {**kw, "metadata": {"unit": unit, "pixel_size": pixel_size}} if (pixel_size or unit) else kw
 
 def image_writer(path, # destination; the extension picks the format
@@ -215,7 +230,8 @@ def image_writer(path, # destination; the extension picks the format
     if ext in (".tif", ".tiff"): return lambda t: tifffile.imwrite(t, img, **_tiff_kwargs(img, pixel_size, unit))
     if img.dtype == np.uint16 and ext != ".png": raise StackError(f"{path}: {ext} cannot hold 16-bit pixels; write .png or .tif")
     if img.dtype not in (np.uint8, np.uint16): raise StackError(f"{path}: {img.dtype} pixels need a .tif file")
-    if img.ndim == 3 and img.shape[2] == 4 and ext not in (".png", ".webp"): raise StackError(f"{path}: {ext} cannot hold an alpha channel; write .png or .tif")
+    if img.ndim == 3 and img.shape[2] == 4 and ext not in (".png", ".webp"):
+        raise StackError(f"{path}: {ext} cannot hold an alpha channel; write .png or .tif")
     bgr = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA if img.shape[2] == 4 else cv2.COLOR_RGB2BGR) if img.ndim == 3 else img
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext in (".jpg", ".jpeg") else []
     def writer(t):
@@ -269,7 +285,8 @@ def write_dng(path, # the .dng file to write
     from fractions import Fraction
     def rationals(v): return [x for f in v for x in Fraction(f).limit_denominator(10_000).as_integer_ratio()]
     cfa = np.empty(rgb.shape[:2], np.uint16)                                  # R G / G B: one colour per photosite
-    cfa[0::2, 0::2], cfa[0::2, 1::2], cfa[1::2, 0::2], cfa[1::2, 1::2] = rgb[0::2, 0::2, 0], rgb[0::2, 1::2, 1], rgb[1::2, 0::2, 1], rgb[1::2, 1::2, 2]
+    cfa[0::2, 0::2], cfa[0::2, 1::2] = rgb[0::2, 0::2, 0], rgb[0::2, 1::2, 1]
+    cfa[1::2, 0::2], cfa[1::2, 1::2] = rgb[1::2, 0::2, 1], rgb[1::2, 1::2, 2]
     cfa = (cfa.astype(np.float64) * white / 65535).round().astype(np.uint16)
     tags = [(50706, "B", 4, (1, 4, 0, 0), True), (50707, "B", 4, (1, 1, 0, 0), True), (50708, "s", 0, model, True),
             (271, "s", 0, "stackmff-nb", True), (272, "s", 0, model, True), (33421, "H", 2, (2, 2), True),
@@ -329,7 +346,8 @@ def find_image(folder, # where to look
 def _check_array(name:str, f) -> np.ndarray:
     "A frame given as an array: refuse what no file could hold, by the frame's name."
     f = np.asarray(f)
-    if f.ndim not in (2, 3) or (f.ndim == 3 and f.shape[2] not in (1, 3, 4)): raise StackError(f"{name}: shape {f.shape} is no image (expected (H,W) or (H,W,3))")
+    if f.ndim not in (2, 3) or (f.ndim == 3 and f.shape[2] not in (1, 3, 4)):
+        raise StackError(f"{name}: shape {f.shape} is no image (expected (H,W) or (H,W,3))")
     if min(f.shape[:2]) == 0: raise StackError(f"{name}: an empty image ({f.shape[1]}x{f.shape[0]} pixels)")
     if f.dtype not in (np.uint8, np.uint16, np.float32, np.float64): raise StackError(f"{name}: {f.dtype} pixels (expected uint8, uint16 or float)")
     return f.astype(np.float32) if f.dtype == np.float64 else f
@@ -369,13 +387,15 @@ def tiff_stacks(path, # a .tif/.tiff file
             out += [TiffStack(str(path), k if len(tf.series) > 1 else 0, tuple(zip(lay["batch"], ix))) for ix in np.ndindex(*sizes)]
         return out
 
-def read_tiff_stack(ts:TiffStack) -> Stack:
+def read_tiff_stack(ts:TiffStack,
+                    memmap:bool=True, # map an uncompressed file's pixels instead of decoding them into memory
+                   ) -> Stack:
     "Read one z-stack of a TIFF file, with the z spacing and pixel size its metadata give."
     path = Path(ts.path)
     try:
         with _open_tiff(path) as tf:
             lay = _series_layout(path, tf, ts.series)
-            frames = _read_series(tf, ts.series, dict(ts.where), lay); phys = _physical(tf, ts.series)
+            frames = _read_series(tf, ts.series, dict(ts.where), lay, memmap); phys = _physical(tf, ts.series)
     except StackError: raise
     except Exception as e: raise StackError(f"{path}: a corrupt or truncated TIFF file ({type(e).__name__}: {str(e)[:100]})") from None
     if frames.ndim == 4 and frames.shape[-1] == 4: frames = frames[..., :3]
@@ -392,7 +412,7 @@ def read_stack(src, # folder, glob pattern, list of files, a z-stack TIFF or `Ti
     tiff = _one_tiff_stack(src)
     if tiff is not None:
         st = read_tiff_stack(tiff)
-        return Stack(st.frames[::-1].copy(), st.paths, st.spacing, st.pixel_size, st.unit) if reverse else st
+        return Stack(st.frames[::-1], st.paths, st.spacing, st.pixel_size, st.unit) if reverse else st   # a view, mapped or not
     if isinstance(src, np.ndarray) or (isinstance(src, (list, tuple)) and len(src) and isinstance(src[0], np.ndarray)):
         items = [(f"frame {i}", f) for i, f in enumerate(src)]
     else: items = [(p, None) for p in list_images(src, sort)]
@@ -405,7 +425,8 @@ def read_stack(src, # folder, glob pattern, list of files, a z-stack TIFF or `Ti
         if f.ndim == 3 and f.shape[2] == 1: f = f[..., 0]
         if frames is None: frames, first = np.empty((len(items), *f.shape), f.dtype), p
         if f.shape[:2] != frames.shape[1:3]:
-            raise StackError(f"{p}: size {f.shape[1]}x{f.shape[0]} differs from {first} ({frames.shape[2]}x{frames.shape[1]}); all frames must share one size")
+            raise StackError(f"{p}: size {f.shape[1]}x{f.shape[0]} differs from {first} ({frames.shape[2]}x{frames.shape[1]}); "
+                             "all frames must share one size")
         if f.dtype != frames.dtype:
             raise StackError(f"{p}: {f.dtype} pixels differ from {first} ({frames.dtype}); all frames must share one bit depth")
         if f.ndim != frames.ndim - 1:                        # grey and colour mixed: make every frame colour
@@ -478,8 +499,9 @@ def save_figure(path, # a .png to write
                 regions=None, # (H,W) the true index map, when known
                 title:str="") -> Path:
     "Side by side: first and last layer, fused image, index map (and the true focus map), written atomically."
-    import matplotlib; matplotlib.use("Agg", force=False)
+    import matplotlib; matplotlib.use("Agg", force=False)  # noqa: I001 (the backend before pyplot; an optional import)
     import matplotlib.pyplot as plt
+
     from stackmff_nb.core import show_image
     n = len(stack)
     panels = [(stack[0], "layer 0 (near focus)"), (stack[-1], f"layer {n-1} (far focus)"), (res.fused, "fused")]

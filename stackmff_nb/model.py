@@ -1,4 +1,4 @@
-"""ULDA-Net, the BiConvGRU and the regression assembled into StackMFF V2; loading the authors' checkpoint strictly and reproducing their outputs stage by stage.
+"""ULDA-Net, the BiConvGRU and the regression as StackMFF V2; the authors' checkpoint loaded strictly, their outputs reproduced stage by stage.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/model.html.md"""
 
@@ -6,15 +6,24 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/model.html.md"""
 
 # %% ../nbs/08_model.ipynb #b76f4790
 from __future__ import annotations
-import os, re, copy, urllib.request, tempfile, warnings, importlib.resources
+
+import copy
+import importlib.resources
+import os
+import re
+import tempfile
+import urllib.request
+import warnings
 from pathlib import Path
+
 import torch
 import torch.nn as nn
+
+from .convgru import BiConvGRU
 from .core import StackError, check_shape, resolve_device
 from .data import cache_dir, sha256
-from .ulda import ULDANet
-from .convgru import BiConvGRU
 from .regression import layer_probs, soft_argmax
+from .ulda import ULDANet
 
 # %% auto #0
 __all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS', 'OFFICIAL_WEIGHTS', 'StackMFFV2',
@@ -125,7 +134,8 @@ def download_official(dest:Path=None, url:str=OFFICIAL_URL) -> Path:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part"); os.close(fd)
     try:
         try: urllib.request.urlretrieve(url, tmp)
-        except OSError as e: raise StackError(f"{url}: download failed ({e}); the copy shipped in the package needs no network: load_model('official')") from None
+        except OSError as e:
+            raise StackError(f"{url}: download failed ({e}); the copy shipped in the package needs no network: load_model('official')") from None
         if sha256(tmp) != OFFICIAL_SHA256: raise StackError(f"{url}: downloaded file has sha256 {sha256(tmp)}, expected {OFFICIAL_SHA256}")
         os.replace(tmp, dest)
     finally:
@@ -165,6 +175,7 @@ def load_model(name:str="default", # "default" (ours) or "official" (the authors
         if not is_official(_read_checkpoint(p)): warnings.warn(f"{p}: not in the authors' format; loaded as our own checkpoint")
         return m
     if name == "default":
-        if not DEFAULT_WEIGHTS.is_file(): raise StackError(f"{DEFAULT_WEIGHTS}: this build ships no default weights; use load_model('official') or a checkpoint path")
+        if not DEFAULT_WEIGHTS.is_file():
+            raise StackError(f"{DEFAULT_WEIGHTS}: this build ships no default weights; use load_model('official') or a checkpoint path")
         return model_from_checkpoint(DEFAULT_WEIGHTS, device)
     return model_from_checkpoint(name, device)

@@ -6,8 +6,10 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/optics.html.md"""
 
 # %% ../nbs/03_optics.ipynb #f3e1f8cd
 from __future__ import annotations
-import numpy as np
+
 import cv2
+import numpy as np
+
 from .core import StackError, to_float
 
 # %% auto #0

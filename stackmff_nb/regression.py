@@ -6,10 +6,13 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/regression.html.md"""
 
 # %% ../nbs/07_regression.ipynb #b76f4790
 from __future__ import annotations
+
 from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from .core import check_shape
 
 # %% auto #0

@@ -1,4 +1,4 @@
-"""The same outputs as the paper-faithful network, faster and in bounded memory: channels-last convolutions, independent jobs on threads, only the states that are needed, and tiles with shared global statistics for images of any size.
+"""The paper-faithful network's outputs, faster and in bounded memory: channels-last, jobs on threads, only needed states, tiles for any size.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/speed.html.md"""
 
@@ -6,18 +6,22 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/speed.html.md"""
 
 # %% ../nbs/10_speed.ipynb #904c6174
 from __future__ import annotations
-import copy, ctypes, math, os, threading
+
+import copy
+import ctypes
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from contextlib import contextmanager
-import numpy as np
+from functools import partial
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
 from .core import StackError, check_shape
-from .ulda import Norms, group_stats, group_norm
 from .model import StackMFFV2
-from .regression import layer_probs, soft_argmax, layer_confidence
+from .regression import layer_confidence, layer_probs, soft_argmax
+from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CPU_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget',

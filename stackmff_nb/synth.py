@@ -6,17 +6,19 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/synth.html.md"""
 
 # %% ../nbs/04_synth.ipynb #b76f4790
 from __future__ import annotations
-import math, shutil
+
+import shutil
 from pathlib import Path
-import numpy as np
+
 import cv2
+import numpy as np
 import torch
-from torch.utils.data import Dataset, Sampler
 from skimage import data as skdata
-from skimage.transform import resize
-from .core import StackError, to_float, from_float, rgb_to_y
-from .io import read_image, write_image, list_images, find_image, natural_key
-from .optics import render_defocus, focal_planes, defocus_sigma
+from torch.utils.data import Dataset, Sampler
+
+from .core import StackError, from_float, rgb_to_y, to_float
+from .io import find_image, list_images, natural_key, read_image, write_image
+from .optics import defocus_sigma, focal_planes, render_defocus
 
 # %% auto #0
 __all__ = ['DEPTH_FAMILIES', 'TRAIN_TEXTURES', 'VAL_TEXTURES', 'opencv_sigma', 'depth_regions', 'layered_stack',
@@ -188,7 +190,8 @@ def procedural_texture(h, w, rng) -> np.ndarray:
 
 def random_crop(img:np.ndarray, h:int, w:int, rng) -> np.ndarray:
     "A random crop of size (h,w) at a random scale (resizing up when the image is too small)."
-    s = rng.uniform(max(h / img.shape[0], w / img.shape[1]), 1.0) if min(img.shape[0] / h, img.shape[1] / w) > 1 else max(h / img.shape[0], w / img.shape[1])
+    least = max(h / img.shape[0], w / img.shape[1])                            # the smallest scale that still covers h x w
+    s = rng.uniform(least, 1.0) if least < 1 else least
     im = cv2.resize(img, (max(w, round(img.shape[1] * s)), max(h, round(img.shape[0] * s))), interpolation=cv2.INTER_AREA)
     y, x = rng.integers(0, im.shape[0] - h + 1), rng.integers(0, im.shape[1] - w + 1)
     return np.ascontiguousarray(im[y:y + h, x:x + w])

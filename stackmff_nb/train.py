@@ -1,4 +1,4 @@
-"""Training StackMFF V2 end to end from depth maps as proxy supervision (Sec. 3.5-3.6, 4.1.1): the loss of Eq. 9 with a normalisation that teaches *which* layer, not only the order; multi-depth mixed batches; validation; checkpoints that resume exactly; multi-process training with DDP.
+"""Training StackMFF V2 from depth maps (Sec. 3.5-3.6, 4.1.1): the loss of Eq. 9, mixed-depth batches, validation, exact resume, DDP.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/train.html.md"""
 
@@ -6,21 +6,28 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/train.html.md"""
 
 # %% ../nbs/14_train.ipynb #9187f922
 from __future__ import annotations
-import os, json, math, time, csv, copy, dataclasses
-from dataclasses import dataclass, field, asdict
+
+import csv
+import dataclasses
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import cv2
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import torch.nn.functional as F
 import torch.distributed as dist
-import matplotlib.pyplot as plt
-import cv2
-from torch.utils.data import DataLoader, ConcatDataset, Sampler
-from .core import StackError, seed_everything, resolve_device
-from .synth import SynthStackDataset, DepthGroupedBatchSampler, _layer_counts, TRAIN_TEXTURES, VAL_TEXTURES
-from .model import StackMFFV2, load_model, model_from_checkpoint
-from .regression import focus_to_index, sample_layers, stretch_focus
+import torch.nn.functional as F
+from torch.utils.data import ConcatDataset, DataLoader, Sampler
+
+from .core import StackError, resolve_device
 from .evaluate import psnr_ssim
+from .model import StackMFFV2, load_model
+from .regression import focus_to_index, sample_layers, stretch_focus
+from .synth import TRAIN_TEXTURES, VAL_TEXTURES, DepthGroupedBatchSampler, SynthStackDataset
 
 # %% auto #0
 __all__ = ['focus_loss', 'distribution_loss', 'TrainConfig', 'make_sources', 'ShardedDepthSampler', 'objective', 'train_step',
@@ -202,7 +209,7 @@ def _optimiser(model:StackMFFV2, cfg:TrainConfig):
 
 # %% ../nbs/14_train.ipynb #e60281e4
 class RunSampler(Sampler):
-    "The depth-grouped batches of every epoch from `epoch0` on, as indices into the epochs' datasets concatenated; the first `skip` of `epoch0` left out."
+    "The depth-grouped batches of every epoch from `epoch0` on, as indices into the epochs' datasets concatenated; `epoch0`'s first `skip` left out."
     def __init__(self, epoch_sets:list, batch_size:int, rank:int=0, world:int=1, seed:int=0, epoch0:int=0, skip:int=0):
         self.parts, self.epoch0, self.skip, off = [], epoch0, skip, 0
         for e, ds in enumerate(epoch_sets):
@@ -264,7 +271,8 @@ def _run(cfg, model, net, opt, sched, dev, rank, world, step, epoch, in_epoch, p
         bar.update(1); bar.set_postfix(epoch=epoch + 1, loss=f"{running:.4f}", scale=f"{model.scale.item():.2f}")
         if rank == 0 and step % cfg.log_every == 0:
             _append_csv(out / "log.csv", ["step", "epoch", "n", "loss", "running", "lr", "scale", "seconds"],
-                        [[step, epoch, batch["stack"].shape[1], f"{loss:.6f}", f"{running:.6f}", sched.get_last_lr()[0], f"{model.scale.item():.4f}", f"{time.perf_counter() - t0:.1f}"]])
+                        [[step, epoch, batch["stack"].shape[1], f"{loss:.6f}", f"{running:.6f}", sched.get_last_lr()[0],
+                          f"{model.scale.item():.4f}", f"{time.perf_counter() - t0:.1f}"]])
         if in_epoch == lengths[epoch]:                                      # the epoch is done
             sched.step(); epoch += 1; in_epoch = 0; save(epoch, 0)
             if rank == 0: _append_csv(out / "val.csv", ["step", "epoch", "source", "loss", "mse", "mae", "psnr", "ssim"],

@@ -1,4 +1,4 @@
-"""Stage 1 of StackMFF V2 (Sec. 3.2, Fig. 5): a 30,692-parameter U-Net that looks at each layer alone and estimates, per pixel, how likely it is to be in focus.
+"""Stage 1 of StackMFF V2 (Sec. 3.2, Fig. 5): a small U-Net that estimates, per pixel of each layer alone, how likely it is in focus.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/ulda.html.md"""
 
@@ -6,9 +6,11 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/ulda.html.md"""
 
 # %% ../nbs/05_ulda.ipynb #a01f99c3
 from __future__ import annotations
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
 from .core import check_shape
 
 # %% auto #0

@@ -6,17 +6,18 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/widgets.html.md"""
 
 # %% ../nbs/16_widgets.ipynb #234d7fad
 from __future__ import annotations
-import numpy as np
-import torch
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+
 import ipywidgets as W
-from .core import to_float, rgb_to_y, colorize_index
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from .core import colorize_index, rgb_to_y, to_float
 from .io import read_stack
 from .optics import coc_radius, render_defocus
-from .synth import layered_stack, DEPTH_FAMILIES, load_texture, random_crop
-from .regression import stretch_focus, focus_to_index
 from .regression import sample_layers
+from .synth import DEPTH_FAMILIES, layered_stack, load_texture, random_crop
 
 # %% auto #0
 __all__ = ['Explorer', 'live', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber',
@@ -57,7 +58,7 @@ def _rgb(img) -> np.ndarray:
 @torch.inference_mode()
 def regression_stages(model, stack) -> dict:
     "Per-pixel outputs of every stage of `model` on `stack` (numpy arrays, cropped to the stack's size)."
-    from stackmff_nb.fuse import network_input, index_maps
+    from stackmff_nb.fuse import index_maps, network_input
     st = read_stack(stack)
     x, (H, Wd) = network_input(st.frames)
     out = {k: v.cpu() for k, v in model.eval()(x.to(next(model.parameters()).device)).items()}
@@ -77,7 +78,8 @@ def render_regression(stages:dict, y:int, x:int) -> go.Figure:
     fig.add_trace(go.Image(z=_rgb(stages["fused"]), name="fused"), 1, 1)
     fig.add_trace(go.Image(z=colorize_index(stages["index"], n), name="index",
                            hovertemplate="x %{x}, y %{y}: layer %{customdata}<extra></extra>", customdata=stages["index"]), 1, 3)
-    for c in (1, 3): fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", marker=dict(symbol="x", size=12, color="white", line=dict(width=2, color="black")), showlegend=False), 1, c)
+    cross = dict(symbol="x", size=12, color="white", line=dict(width=2, color="black"))
+    for c in (1, 3): fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", marker=cross, showlegend=False), 1, c)
     for c, v in enumerate((ini, sc, pr, lay, lay * pr), start=1):
         fig.add_trace(go.Scatter(x=lay, y=v, mode="lines+markers", showlegend=False, fill="tozeroy" if c == 5 else None), 2, c)
     fig.add_vline(x=e, line_dash="dash", line_color="crimson", row=2, col=5)
@@ -121,7 +123,9 @@ def stack_scrubber(frames:np.ndarray, index:np.ndarray) -> W.VBox:
 # %% ../nbs/16_widgets.ipynb #170d55f3
 def _image_uri(rgb:np.ndarray) -> str:
     "An (H,W,3) uint8 image as a JPEG data URI: tens of kB in a notebook, where a plotly `z` array takes megabytes."
-    import base64, cv2
+    import base64
+
+    import cv2
     ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode()
 
@@ -138,7 +142,8 @@ def render_retouch(frames:np.ndarray, # (N,H,W[,3]) the stack
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.02,
                         subplot_titles=(f"fused ({res.method}): {low.mean():.1%} below {threshold:.2f}", f"index map ({n} layers)",
                                         f"confidence (median {np.median(conf):.2f})"))
-    for c, img in enumerate((fused.astype(np.uint8), colorize_index(res.index, n), heat), start=1): fig.add_trace(go.Image(source=_image_uri(img)), 1, c)
+    for c, img in enumerate((fused.astype(np.uint8), colorize_index(res.index, n), heat), start=1):
+        fig.add_trace(go.Image(source=_image_uri(img)), 1, c)
     fig.update_xaxes(showticklabels=False); fig.update_yaxes(showticklabels=False)
     fig.update_layout(height=300, width=980, margin=dict(l=10, r=10, t=40, b=10), title=f"where to retouch: confidence below {threshold:.2f}")
     return fig
@@ -146,8 +151,8 @@ def render_retouch(frames:np.ndarray, # (N,H,W[,3]) the stack
 # %% ../nbs/16_widgets.ipynb #836b21a0
 def retouch_explorer(stack, model=None, max_side:int=320) -> W.VBox:
     "Live: a threshold slider tints the unsure pixels; the blend buttons switch Eq. 8 and the seamless spline."
-    from stackmff_nb.fuse import fuse
     from stackmff_nb.evaluate import downscale_stack
+    from stackmff_nb.fuse import fuse
     st = downscale_stack(stack, max_side)
     results = {b: fuse(st, model=model, blend=b) for b in ("spline", "select")}
     th = W.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="confidence <")
@@ -167,7 +172,8 @@ def render_height(res, # a FusionResult with `height` (H,W), `fused`, `pixel_siz
     h, grey = res.height[::step, ::step], to_float(rgb_to_y(res.fused))[::step, ::step]
     unit, px = res.unit or "px", (res.pixel_size or 1.0) * step
     fig = go.Figure(go.Surface(x=np.arange(h.shape[1]) * px, y=np.arange(h.shape[0]) * px, z=h, surfacecolor=grey,
-                               colorscale="gray", showscale=False, hovertemplate=f"x %{{x:.1f}}, y %{{y:.1f}} {unit}<br>height %{{z:.2f}} {unit}<extra></extra>"))
+                               colorscale="gray", showscale=False,
+                               hovertemplate=f"x %{{x:.1f}}, y %{{y:.1f}} {unit}<br>height %{{z:.2f}} {unit}<extra></extra>"))
     fig.update_layout(height=460, margin=dict(l=0, r=0, t=40, b=0),
                       title=f"height map: {np.ptp(res.height):.1f} {unit} of relief, textured with the fused image",
                       scene=dict(xaxis_title=f"x ({unit})", yaxis_title=f"y ({unit})", zaxis=dict(title=f"height ({unit})", nticks=4),

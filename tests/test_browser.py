@@ -3,8 +3,16 @@
 Starts JupyterLab on 127.0.0.1 over a copy of `16_widgets`, runs all cells, moves the explorer's x
 slider with the keyboard, and checks that the plot's data changed; saves a screenshot. The server is
 stopped by its PID."""
-import json, os, secrets, shutil, signal, socket, subprocess, sys, time
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
 import pytest
 from conftest import ROOT
 

@@ -1,9 +1,12 @@
 """The `stackmff-nb` program, run as a user would: a real process, real files."""
-import subprocess, sys
+import subprocess
+import sys
 from pathlib import Path
+
 import numpy as np
 import pytest
 from skimage import data as skdata
+
 from stackmff_nb.io import read_image, write_image
 from stackmff_nb.synth import read_training_set
 
@@ -61,7 +64,7 @@ def test_synth_bad_input(tmp_path, setup, needle):
     assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr
 
 def test_eval_authors_layout(tmp_path):
-    from stackmff_nb.synth import layered_stack, depth_occluders
+    from stackmff_nb.synth import depth_occluders, layered_stack
     img = skdata.coffee()[:96, :128]
     for ds in ("SetA", "SetB"):
         for i in range(2):
@@ -79,7 +82,7 @@ def test_eval_authors_layout(tmp_path):
     assert "mean rank" in (tmp_path / "res" / "table4.md").read_text()
 
 def test_fuse_batch_continues_past_a_broken_stack(tmp_path):
-    from stackmff_nb.synth import layered_stack, depth_occluders
+    from stackmff_nb.synth import depth_occluders, layered_stack
     img = skdata.coffee()[:64, :96]
     root = tmp_path / "stacks"
     for name in ("a", "b"):
@@ -102,8 +105,11 @@ def test_fuse_unwritable_output(tmp_path):
     assert r.returncode == 2 and "exists and is not a folder" in r.stderr
 
 def test_fuse_align_a_shaken_stack(tmp_path):
-    import cv2, json
-    from stackmff_nb.synth import layered_stack, depth_slanted
+    import json
+
+    import cv2
+
+    from stackmff_nb.synth import depth_slanted, layered_stack
     img = skdata.astronaut()[::2, ::2]
     stack, _ = layered_stack(img, depth_slanted(256, 256, np.random.default_rng(1)), 6)
     src = tmp_path / "shaken"; src.mkdir()

@@ -1,19 +1,25 @@
 """The compositing stage: the spline keeps what a fusion must (a frame chosen everywhere, identical frames, bit depth),
 its CPU and PyTorch paths agree, tiles and threads change nothing, and the CLI and benchmark expose it."""
-import json, os, subprocess, sys
+import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import stackmff_nb as smn
-from stackmff_nb.composite import composite, spline_blend, spline_blend_torch, seams_and_detail, layer_weight
+from stackmff_nb.composite import composite, layer_weight, seams_and_detail, spline_blend, spline_blend_torch
 from stackmff_nb.core import StackError
 from stackmff_nb.data import stack_path
-from stackmff_nb.io import read_stack, read_image
+from stackmff_nb.io import read_image, read_stack
 from stackmff_nb.regression import sample_layers
-from conftest import ROOT
 
 frames_of = lambda rng, n, h, w, dtype, colour: rng.integers(0, np.iinfo(dtype).max, (n, h, w, 3) if colour else (n, h, w),
                                                              endpoint=True).astype(dtype)

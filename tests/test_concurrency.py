@@ -1,8 +1,11 @@
 """One model shared by several threads: the fast path keeps no per-call state on the model, so concurrent calls give the sequential result."""
 from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
+
 import stackmff_nb as smn
 from stackmff_nb.data import stack_path
+
 
 def test_three_threads_with_tiles_give_the_sequential_index_map():
     model = smn.load_model("official")

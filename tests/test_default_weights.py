@@ -1,12 +1,15 @@
 """The weights shipped in the package: every file loads, the default records a reproducible start and config, needs no stretch, and fuses partial-span stacks well."""
 import json
+
 import numpy as np
-from skimage import data as skdata
-import stackmff_nb as smn
-from stackmff_nb.model import DEFAULT_WEIGHTS, StackMFFV2
-from stackmff_nb.synth import layered_stack, depth_occluders
-from stackmff_nb.evaluate import psnr_ssim
 from conftest import ROOT
+from skimage import data as skdata
+
+import stackmff_nb as smn
+from stackmff_nb.evaluate import psnr_ssim
+from stackmff_nb.model import DEFAULT_WEIGHTS, StackMFFV2
+from stackmff_nb.synth import depth_occluders, layered_stack
+
 
 def test_every_shipped_file_loads():
     files = sorted(p.name for p in DEFAULT_WEIGHTS.parent.glob("*.pth"))

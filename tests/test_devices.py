@@ -1,15 +1,19 @@
 """Device-agnostic code without a GPU: every path computes on the device of its input (PyTorch's `meta` device
 raises at the first tensor made on the CPU by mistake), devices this machine lacks are refused by name, and
 the caller's model never moves."""
-import subprocess, sys
+import subprocess
+import sys
 from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+
 import stackmff_nb as smn
 from stackmff_nb.core import StackError
 from stackmff_nb.model import load_model, on_device
 from stackmff_nb.speed import fast_forward, tiled_forward
+
 
 @pytest.fixture(scope="module")
 def meta_model():

@@ -1,7 +1,12 @@
 """The docs site builds offline (nbdev-proc-nbs + smalldocs) with a page per notebook and live plotly figures."""
-import re, subprocess, sys, shutil
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
 from conftest import ROOT
+
 
 def test_site_has_every_notebook_and_the_fig6_plot():
     bin_ = Path(sys.executable).parent

@@ -1,16 +1,21 @@
 """Stacks as microscopes and cameras write them: multi-page, OME and ImageJ TIFF z-stacks, camera RAW, physical depth."""
-import json, subprocess, sys
+import json
+import subprocess
+import sys
 from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 import tifffile
-from hypothesis import given, settings, HealthCheck, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from skimage import data as skdata
-import cv2
+
 from stackmff_nb.core import StackError
-from stackmff_nb.io import read_image, read_stack, tiff_stacks, write_dng
 from stackmff_nb.fuse import fuse
-from stackmff_nb.synth import layered_stack, depth_occluders
+from stackmff_nb.io import read_image, read_stack, tiff_stacks, write_dng
+from stackmff_nb.synth import depth_occluders, layered_stack
 
 EXE = str(Path(sys.executable).parent / "stackmff-nb")
 def run(*args): return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True)
@@ -132,3 +137,22 @@ def test_tiff_bad_inputs(tmp_path, scene):
     mixed = tmp_path / "mixed"; mixed.mkdir()
     tifffile.imwrite(mixed / "1.tif", grey[0]); tifffile.imwrite(mixed / "2.tif", (grey[1] >> 8).astype(np.uint8))
     with pytest.raises(StackError, match="bit depth"): read_stack(mixed)
+
+def test_uncompressed_zstack_is_mapped_not_decoded(tmp_path, scene):
+    "An uncompressed z-stack is memory-mapped (pages read as used); a compressed one is decoded; both fuse alike."
+    _, grey = scene
+    tifffile.imwrite(tmp_path / "raw.tif", grey, metadata=None)
+    tifffile.imwrite(tmp_path / "zip.tif", grey, metadata=None, compression="zlib")
+    mapped, decoded = read_stack(tmp_path / "raw.tif"), read_stack(tmp_path / "zip.tif")
+    assert isinstance(mapped.frames, np.memmap) and not isinstance(decoded.frames, np.memmap)
+    assert np.array_equal(mapped.frames, grey) and np.array_equal(read_stack(tmp_path / "raw.tif", reverse=True).frames, grey[::-1])
+    assert np.array_equal(fuse(mapped).fused, fuse(decoded).fused)
+
+def test_large_zstack_benchmark_runs(tmp_path):
+    "The benchmark script at a small size: both readings run, the mapped one maps, the table is written."
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "large_zstack.py"), "--frames", "6", "--size", "96", "--runs", "1",
+                        "--out", str(tmp_path / "t.md")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    table = (tmp_path / "t.md").read_text()
+    assert "| mapped from the file (default) |" in table and "| decoded whole first |" in table

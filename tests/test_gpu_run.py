@@ -1,7 +1,10 @@
 """The GPU script (benchmarks/gpu_run.py) on the CPU, as a GPU machine would run it: no install, no network, and
 none of the optional packages that machine lacks (PyWavelets, pytorch_wavelets, plotly, ipywidgets, platformdirs, pooch)."""
-import json, subprocess, sys, textwrap
-from pathlib import Path
+import json
+import subprocess
+import sys
+import textwrap
+
 import torch
 from conftest import ROOT
 

@@ -1,9 +1,12 @@
 """The model-card script runs from committed files alone and says how the shipped weights were made."""
-import os, subprocess, sys
+import os
+import subprocess
+import sys
+
 import torch
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "scripts"))
 import model_card
 
 
@@ -18,7 +21,7 @@ def test_the_shipped_default_traces_back_to_committed_configs():
 
 def test_card_is_written_without_shipping(tmp_path):
     card = tmp_path / "card.md"
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks/model_card.py"), "--run", str(ROOT / "results/default"),
+    r = subprocess.run([sys.executable, str(ROOT / "scripts/model_card.py"), "--run", str(ROOT / "results/default"),
                         "--per-part", "1", "--size", "64", "96", "--card", str(card)],
                        capture_output=True, text=True, timeout=600, env={**os.environ, "STACKMFF_NB_DATA": str(tmp_path / "no-mirror")})   # the office scene is then skipped, by name
     assert r.returncode == 0, r.stderr[-3000:]

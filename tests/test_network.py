@@ -1,14 +1,20 @@
 """The network from the installed package: parity with the authors' code, the public API, sizes and layer counts."""
-import subprocess, sys, json, warnings
+import json
+import subprocess
+import sys
+import warnings
 from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
-import stackmff_nb as smn
-from stackmff_nb.regression import sample_layers
-from stackmff_nb.data import stack_path
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import stackmff_nb as smn
+from stackmff_nb.data import stack_path
+from stackmff_nb.regression import sample_layers
 
 KEYBOARD = stack_path("keyboard")
 

@@ -1,8 +1,12 @@
 """Every notebook runs top to bottom and its assertions hold (nbdev-test, two workers); every exercise check runs
 against the worked solutions in solutions/ (STACKMFF_NB_SOLUTIONS), so checks and solutions stay right."""
-import os, subprocess, sys
+import os
+import subprocess
+import sys
 from pathlib import Path
+
 from conftest import ROOT
+
 
 def test_notebooks_pass():
     exe = Path(sys.executable).parent / "nbdev-test"

@@ -1,9 +1,11 @@
 """Properties of the optics and the synthesis that must hold for any input (hypothesis)."""
 import numpy as np
-from hypothesis import given, settings, strategies as st
-from stackmff_nb.optics import coc_radius, gaussian_psf, render_defocus
-from stackmff_nb.synth import layered_stack, depth_regions
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from stackmff_nb.io import natural_key
+from stackmff_nb.optics import coc_radius, gaussian_psf, render_defocus
+from stackmff_nb.synth import depth_regions, layered_stack
 
 sizes = st.tuples(st.integers(4, 24), st.integers(4, 24))
 
@@ -72,10 +74,12 @@ def test_natural_sort_orders_numbers(nums):
     assert [natural_key(x)[1] for x in sorted(names, key=natural_key)] == sorted(nums)
 
 # --- reading files: any corruption of a valid file is either read (the right shape) or refused by name, never a crash
-import io, tempfile, warnings
+import tempfile
+import warnings
 from pathlib import Path
+
 from stackmff_nb.core import StackError
-from stackmff_nb.io import read_image, read_stack, write_image
+from stackmff_nb.io import read_image, write_image
 
 _IMG = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
 _FILES = {}

@@ -1,7 +1,9 @@
 """Honest prose: every number with a unit in a notebook's text is shown by one of its outputs (or quoted from the
 paper, and says so), and no saved output carries a machine path."""
-import json, re
+import json
+import re
 from pathlib import Path
+
 from conftest import ROOT
 
 UNIT = r"(?:\s?%|\s?dB|\s?ms\b|\s?s\b|\s?seconds?\b|\s?minutes?\b|\s?hours?\b|\s?MB\b|\s?GB\b|\s?[kK]B\b|\s?GFLOPs?\b|\s?GMACs?\b|x(?=\s+(?:faster|slower|speed|less|more|smaller|larger|the)))"

@@ -1,10 +1,13 @@
 """The real stacks shipped in the package: order, size, bit depth, provenance notes, and a classical fusion."""
-import numpy as np
 from pathlib import Path
-from stackmff_nb.io import read_stack
-from stackmff_nb.baselines import laplacian_fuse
-from stackmff_nb.data import stack_path, datasets, files, sha256
+
+import numpy as np
 from conftest import FIXTURES
+
+from stackmff_nb.baselines import laplacian_fuse
+from stackmff_nb.data import datasets, files, sha256, stack_path
+from stackmff_nb.io import read_stack
+
 
 def test_keyboard_stack():
     st = read_stack(stack_path("keyboard"))

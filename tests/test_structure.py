@@ -1,7 +1,11 @@
 """The package's shape: teaching order is dependency order, exported cells stay small, and nothing patches a model at run time."""
-import ast, json, re
+import ast
+import json
+import re
 from pathlib import Path
+
 from conftest import ROOT
+
 
 def notebooks() -> dict:
     "module name -> (notebook number, notebook path) for every notebook that exports a module."

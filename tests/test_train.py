@@ -1,6 +1,11 @@
 """Training from the command line: one process, two DDP processes (gloo), bad configs."""
-import json, os, subprocess, sys, csv
+import csv
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
 import numpy as np
 import torch
 

@@ -1,9 +1,11 @@
 """Widget callbacks without a browser: build each explorer, set control values, assert on the figure data."""
 import numpy as np
 import pytest
+
 from stackmff_nb import widgets as wd
 from stackmff_nb.model import load_model
-from stackmff_nb.synth import layered_stack, depth_occluders, load_texture
+from stackmff_nb.synth import depth_occluders, layered_stack, load_texture
+
 
 @pytest.fixture(scope="module")
 def stack():

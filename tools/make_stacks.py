@@ -6,11 +6,14 @@ The mirror has the layout of `stackmff_nb/stacks/registry.txt` (`petteri_pcb/pcb
 every file is checked against its sha256 by `stackmff_nb.data.fetch`. `cou_dff/1/reference.npy` (the
 depth map, converted from upstream's `reference.pkl` with a restricted unpickler) is read from the
 mirror too. Frames are resized with area interpolation; EXIF blocks are carried over (without maker notes and thumbnails)."""
-import os, shutil, sys
-from pathlib import Path
+import os
+import shutil
+import sys
+
 import cv2
 import numpy as np
-from stackmff_nb.data import DATASETS, SHIPPED_DIR, fetch, files, MIRROR_ENV
+
+from stackmff_nb.data import DATASETS, MIRROR_ENV, SHIPPED_DIR, fetch, files
 from stackmff_nb.io import natural_key, read_image, write_image
 
 # name -> (longer side of the shipped frames, or None to copy the files unchanged; what the note says)

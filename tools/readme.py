@@ -2,8 +2,23 @@
 
 `nbdev-readme` needs Quarto, which these machines cannot install; this does the same job for the
 subset of Markdown our index page uses. `--check` exits 1 if README.md is out of date."""
-import json, sys
+import json
+import os
+import re
+import sys
 from pathlib import Path
+
+LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+def from_root(md: str) -> str:
+    "Links written for nbs/index.ipynb (relative to nbs/, as the docs site resolves them) made relative to the repository root."
+    def fix(m):
+        url = m.group(2)
+        if re.match(r"[a-z][a-z0-9+.-]*:|#|/", url): return m.group(0)        # absolute, an anchor, or from the site root
+        path, _, anchor = url.partition("#")
+        new = os.path.normpath(os.path.join("nbs", path)).replace(os.sep, "/")
+        return m.group(1) + new + ("#" + anchor if anchor else "") + m.group(3)
+    return LINK.sub(fix, md)
 
 def render(nb_path: Path) -> str:
     nb = json.loads(nb_path.read_text())
@@ -11,7 +26,7 @@ def render(nb_path: Path) -> str:
     for c in nb["cells"]:
         src = "".join(c["source"]).strip()
         if not src or src.startswith("#|") and "hide" in src.split("\n")[0]: continue
-        if c["cell_type"] == "markdown": out.append(src)
+        if c["cell_type"] == "markdown": out.append(from_root(src))
         elif c["cell_type"] == "code":
             out.append(f"```python\n{src}\n```")
             for o in c.get("outputs", []):

@@ -1,7 +1,7 @@
 """Ablation of the training objective: normalisation x temperature x distribution term, in small runs
 from the same start, seed and batches.
 
-    python benchmarks/ablation.py [--steps 300] [--out results/ablation]
+    python scripts/ablation.py [--steps 300] [--out results/ablation]
 
 Every variant fine-tunes the authors' checkpoint for the same number of steps on exactly the same
 batches (BASE below: one thread, no worker process), then all are scored on the fixed benchmark of
@@ -9,8 +9,11 @@ batches (BASE below: one thread, no worker process), then all are scored on the 
 published and the Laplacian method. A variant whose run has finished is not run again (delete its
 folder to redo it). Writes `table.md` and `rows.json` into the output folder; `14_train` shows the table.
 """
-import argparse, json, os, sys, time
-from dataclasses import asdict
+import argparse
+import json
+import os
+import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +53,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     import torch
     torch.set_num_threads(1)
+    from stackmff_nb.evaluate import BENCH_PARTS, benchmark_stacks, method_fn, run_benchmark, summarise
     from stackmff_nb.model import load_model
-    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, method_fn, BENCH_PARTS
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     os.chdir(ROOT)                                                          # the runs' folders are relative to the repository
     for name, (_, overrides) in VARIANTS.items(): run_variant(name, overrides, args.steps, out)

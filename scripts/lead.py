@@ -1,13 +1,15 @@
 """Is the default's lead over a classical method real? Paired differences on fresh draws of the benchmark.
 
-    python benchmarks/lead.py [--seeds 2025 2026] [--per-part 60] [--against laplacian]
+    python scripts/lead.py [--seeds 2025 2026] [--per-part 60] [--against laplacian]
 
 The model card scores one draw (`benchmark_stacks(seed=2024, per_part=40)`). This script draws more
 stacks with other seeds (same parts, sizes and N; never used in training or choice), fuses each with
 the shipped default and the other method, and writes `results/lead.md`: per part, the mean
 difference in dB with its 95% t interval and the stacks won / tied / lost, per seed and pooled.
 """
-import argparse, sys, time
+import argparse
+import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +24,8 @@ def main(argv=None):
     ap.add_argument("--against", default="laplacian", help="a method of `stackmff_nb.baselines.METHODS`")
     ap.add_argument("--out", default=str(ROOT / "results" / "lead.md"))
     args = ap.parse_args(argv)
+    from stackmff_nb.evaluate import benchmark_stacks, method_fn, paired_difference, paired_table, run_benchmark
     from stackmff_nb.model import load_model
-    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, paired_difference, paired_table, method_fn, BENCH_PARTS
     methods = {"default": method_fn("stackmff", load_model("default")), args.against: method_fn(args.against)}
     rows, draws = [], {}
     t0 = time.perf_counter()
@@ -34,7 +36,7 @@ def main(argv=None):
         print(paired_table(draws).splitlines()[-1], flush=True)
     draws[f"pooled ({args.per_part * len(args.seeds)} per part)"] = paired_difference(rows, "default", args.against)
     text = "\n".join([f"Shipped default minus `{args.against}` on fresh draws of `benchmark_stacks(size={tuple(args.size)})`: mean PSNR difference, dB "
-                      "[95% t interval]; stacks won / tied / lost. Written by `python benchmarks/lead.py`.", "",
+                      "[95% t interval]; stacks won / tied / lost. Written by `python scripts/lead.py`.", "",
                       paired_table(draws, label="draw"), "",
                       f"{time.perf_counter() - t0:.0f} s on this machine."])
     Path(args.out).write_text(text + "\n"); print(text)

@@ -1,6 +1,6 @@
 """Choose the default weights on validation, ship them, and write the model card from measurements.
 
-    python benchmarks/model_card.py --run results/default [--candidates a.pth b.pth ...] [--ship] [--compare LABEL=PATH ...]
+    python scripts/model_card.py --run results/default [--candidates a.pth b.pth ...] [--ship] [--compare LABEL=PATH ...]
 
 1. Every candidate (the run's `weights.pth`, the weights shipped now, any others given) is scored on the
    validation stacks of the run's config (`make_sources(cfg, "val")`: the training generators with
@@ -16,7 +16,12 @@
 4. `stackmff_nb/weights/MODEL_CARD.md` is written from those numbers and the shipped file's own config:
    the run that made it, its log, and the runs it started from (`init`), each with its command.
 """
-import argparse, csv, dataclasses, json, sys, time
+import argparse
+import csv
+import dataclasses
+import json
+import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,10 +71,10 @@ def validation_psnr(model, cfg) -> float:
 
 def real_stacks(methods: dict) -> dict:
     "Ground-truth scores on real data: |corr| of index and depth on cou_1; PSNR/SSIM on the office scene's two stacks when it can be fetched."
-    from stackmff_nb.data import stack_path, fetch
     from stackmff_nb.core import StackError
-    from stackmff_nb.io import read_stack, read_image
+    from stackmff_nb.data import fetch, stack_path
     from stackmff_nb.evaluate import run_benchmark
+    from stackmff_nb.io import read_stack
     cou = read_stack(stack_path("cou_1")); depth = np.load(stack_path("cou_1") / "reference.npy")
     h = depth.shape[0]; o = (cou.size[0] - h) // 2
     out = {name: {"cou_1 |corr(index, depth)|": round(abs(float(np.corrcoef(fn(cou).index[o:o + h, o:o + h].ravel(), depth.ravel())[0, 1])), 4)}
@@ -93,9 +98,9 @@ def main(argv=None):
     ap.add_argument("--compare", nargs="*", default=[], metavar="LABEL=PATH", help="more weights to score beside the default (not candidates), e.g. an older default")
     ap.add_argument("--card", default=str(ROOT / "stackmff_nb" / "weights" / "MODEL_CARD.md"))
     args = ap.parse_args(argv)
-    from stackmff_nb.model import load_model, DEFAULT_WEIGHTS
+    from stackmff_nb.evaluate import BENCH_PARTS, benchmark_stacks, method_fn, paired_difference, run_benchmark, summarise
+    from stackmff_nb.model import DEFAULT_WEIGHTS, load_model
     from stackmff_nb.train import TrainConfig
-    from stackmff_nb.evaluate import benchmark_stacks, run_benchmark, summarise, paired_difference, method_fn, BENCH_PARTS
     compare = dict(c.split("=", 1) for c in args.compare)
     run = Path(args.run); cfg = TrainConfig(**json.loads((run / "config.json").read_text()))
     # 1. choose on validation
@@ -134,7 +139,7 @@ def write_card(path, cfg, run, secs, steps, meta, scores, best, table, paired, r
     made, total = lineage(meta)
     rel = lambda p: str(Path(p).resolve().relative_to(ROOT)) if str(Path(p).resolve()).startswith(str(ROOT)) else str(p)
     L = ["# stackmff-nb weights: model card", "",
-         "Written by `python benchmarks/model_card.py` from measurements; do not edit by hand.", "",
+         "Written by `python scripts/model_card.py` from measurements; do not edit by hand.", "",
          "| file | `load_model(...)` | what it is |", "|---|---|---|",
          f"| `stackmff_nb_default.pth` | `\"default\"` (used by `fuse(stack)`) | ours: {made}, learnt logit scale {scale:.2f} |",
          "| `stackmff_v2_official.pth` | `\"official\"` | the authors' checkpoint, unchanged (MIT; see OFFICIAL.md) |", "",
@@ -157,7 +162,7 @@ def write_card(path, cfg, run, secs, steps, meta, scores, best, table, paired, r
           "`select (Eq. 8)` takes every pixel from its chosen frame, as the paper does; `laplacian` is the classical argmax with Eq. 8, "
           "`laplacian, spline` the same decision blended (enfuse's hard-mask recipe).", "",
           "| method | " + " | ".join(parts) + " | index exact (full) |", "|---" * (len(parts) + 2) + "|"]
-    from stackmff_nb.evaluate import results_table, paired_table
+    from stackmff_nb.evaluate import paired_table, results_table
     L += results_table(table).splitlines()[2:]
     if args.compare: L += ["", "Rows added with `--compare`: " + "; ".join(f"{c.split('=', 1)[0]} = `{c.split('=', 1)[1]}`" for c in args.compare) + "."]
     L += ["", "The default minus each other row on the same stacks: mean difference, dB [95% t interval]; stacks won / tied / lost:", "",
