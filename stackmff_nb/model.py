@@ -32,10 +32,13 @@ __all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS'
 # %% ../nbs/08_model.ipynb #f133b5de
 class StackMFFV2(nn.Module):
     "StackMFF V2: (B,N,H,W) grey stack -> stages dict with ulda, scores, probs and focus (0-based expected index)."
-    def __init__(self, stretch:bool=False):
+    def __init__(self, stretch:bool=False,
+                 widths:tuple=(8, 16, 24, 32, 48, 64), # ULDA-Net's channels per level (the paper's; the fast path reads them from here)
+                 features:int=8, # focus features per pixel and layer, ULDA-Net's output and the ConvGRU's input
+                 hidden:int=16): # the ConvGRU's hidden channels
         super().__init__()
-        self.ulda = ULDANet()
-        self.gru = BiConvGRU(8, 16, 3)
+        self.ulda = ULDANet(widths, features)
+        self.gru = BiConvGRU(features, hidden, 3)
         self.log_scale = nn.Parameter(torch.zeros(()))
         self.stretch = stretch
     @property
@@ -124,7 +127,7 @@ def on_device(model:StackMFFV2, device=None) -> StackMFFV2:
     if device is None: return model.eval()
     dev, here = resolve_device(device), next(model.parameters()).device
     if here.type == dev.type and (dev.index is None or here.index == dev.index): return model.eval()
-    m = copy.deepcopy(model); m.__dict__.pop("_cl_copy", None)
+    m = copy.deepcopy(model)
     return m.to(dev).eval()
 
 # %% ../nbs/08_model.ipynb #945e605f

@@ -79,10 +79,10 @@ def release_memory():
 def _workers(t:torch.Tensor) -> int: return torch.get_num_threads() if t.device.type == "cpu" else 1
 
 def ulda_features(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W) float in [0,1], or uint8/uint16
-                  workers:int=None, tick=None) -> torch.Tensor: # (N,8,H,W) channels-last
+                  workers:int=None, tick=None) -> torch.Tensor: # (N,C,H,W) channels-last, C = model.ulda.out_channels
     "ULDA-Net on one layer per job, the jobs spread over `workers` threads; statistics summed row-wise (`Norms`)."
     N, H, W = stack.shape[1:]
-    feats = torch.empty(N, 8, H, W, device=stack.device).contiguous(memory_format=torch.channels_last)
+    feats = torch.empty(N, model.ulda.out_channels, H, W, device=stack.device).contiguous(memory_format=torch.channels_last)
     def job(i): feats[i] = model.ulda(as_float(stack[:, i:i + 1]), norms=Norms())[0, 0]     # (1,1,H,W) -> (8,H,W)
     parallel([partial(job, i) for i in range(N)], workers or _workers(stack), tick)
     return feats
@@ -126,7 +126,7 @@ def gru_pass(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
 
 # %% ../nbs/10_speed.ipynb #cefd6ec1
 def _gru_scores(model:StackMFFV2, feats:torch.Tensor, a:int=0, b:int=None) -> torch.Tensor:
-    "Scores on rows a:b of `feats` (N,8,H,W): the forward states are kept, each backward state becomes its score at once."
+    "Scores on rows a:b of `feats` (N,C,H,W): the forward states are kept, each backward state becomes its score at once."
     N, _, H, W = feats.shape; b = H if b is None else b
     fwd, scores = [None] * N, torch.empty(1, N, b - a, W, device=feats.device)
     def keep(t, h): fwd[t] = h.clone()
@@ -145,7 +145,7 @@ def strip_rows(n:int, h:int, w:int, workers:int=1, budget:int=32 << 20) -> int:
     rows = max(8 * n, budget // (64 * n * w))
     return max(1, min(rows, -(-h // workers)))
 
-def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,8,H,W) channels-last
+def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,C,H,W) channels-last, C = model.ulda.out_channels
                rows:int=None, # rows per horizontal strip (default: `strip_rows`)
                workers:int=None,
                span:tuple=None, # (a, b): only rows a:b are wanted (default: all)
@@ -289,7 +289,7 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
         feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // 16:y1 // 16, x0 // 16:x1 // 16], st, up)[0]
     for ((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1)) in grid:
         part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
-        feats = torch.empty(N, 8, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
+        feats = torch.empty(N, m.ulda.out_channels, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
         parallel([partial(job, part, feats, i, y0, y1, x0, x1, up) for i in range(N)], workers)
         # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
         c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
