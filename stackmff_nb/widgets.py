@@ -20,7 +20,7 @@ from .regression import sample_layers
 from .synth import DEPTH_FAMILIES, layered_stack, load_texture, random_crop
 
 # %% auto #0
-__all__ = ['Explorer', 'live', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber',
+__all__ = ['Explorer', 'live', 'PlotlyPages', 'regression_stages', 'render_regression', 'regression_explorer', 'render_scrubber',
            'stack_scrubber', 'render_retouch', 'retouch_explorer', 'render_height', 'render_optics',
            'optics_playground', 'render_synthesis', 'synthesis_playground']
 
@@ -53,6 +53,19 @@ def _rgb(img) -> np.ndarray:
     a = to_float(np.asarray(img)) if np.asarray(img).dtype != np.float32 else np.asarray(img)
     if a.ndim == 2: a = np.repeat(a[..., None], 3, -1)
     return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+
+# %% ../nbs/16_widgets.ipynb #180a6ed2
+class PlotlyPages:
+    "nbdev docs processor: plotly figures saved as JSON alone get an HTML view, with plotly.js embedded in the page's first."
+    def __init__(self, nb): self.nb, self.has_js = nb, False
+    def __call__(self, cell):
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            fig = data.get("application/vnd.plotly.v1+json")
+            if fig is None or "text/html" in data: continue
+            import plotly.io as pio
+            data["text/html"] = pio.to_html(fig, include_plotlyjs=not self.has_js, full_html=False, validate=False)
+            self.has_js = True
 
 # %% ../nbs/16_widgets.ipynb #6aac1259
 @torch.inference_mode()

@@ -29,6 +29,7 @@ def lab(tmp_path):
     for c in nb["cells"]:
         if c["cell_type"] == "code": c["outputs"], c["execution_count"] = [], None
     (nbdir / "16_widgets.ipynb").write_text(json.dumps(nb))
+    (nbdir / "saved.ipynb").write_text((ROOT / "nbs" / "16_widgets.ipynb").read_text())   # as committed, outputs kept
     settings = Path(sys.prefix) / "share/jupyter/lab/settings"; settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}))
     port, token = free_port(), secrets.token_hex(16)
@@ -42,6 +43,7 @@ def lab(tmp_path):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close(); break
             except OSError: time.sleep(0.5)
         yield dict(url=f"http://127.0.0.1:{port}/lab/tree/nbs/16_widgets.ipynb?token={token}",
+                   saved=f"http://127.0.0.1:{port}/lab/tree/nbs/saved.ipynb?token={token}",
                    api=f"http://127.0.0.1:{port}/api/kernels?token={token}")
     finally:
         proc.send_signal(signal.SIGINT)
@@ -116,3 +118,15 @@ def test_regression_explorer_in_jupyterlab(lab, tmp_path):
         browser.close()
     assert before != after
     assert (tmp_path / "explorer.png").stat().st_size > 10_000
+
+def test_saved_figures_draw_without_running(lab):
+    "The committed notebook holds each figure as plotly JSON alone: JupyterLab's plotly extension draws it, no kernel run."
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(lab["saved"], timeout=120_000)
+        page.wait_for_function("() => [...document.querySelectorAll('.jp-OutputArea .js-plotly-plot')].some(p => p.data && p.data.length)",
+                               timeout=120_000)
+        browser.close()

@@ -53,3 +53,8 @@ def test_no_run_time_patching():
     hits = [f"{p.name}:{i + 1}: {l.strip()}" for p in (ROOT / "stackmff_nb").glob("*.py") if p.name != "_modidx.py"
             for i, l in enumerate(p.read_text().split("\n")) if bad.search(l)]
     assert not hits, "\n".join(hits)
+
+def test_notebooks_are_light():
+    "No committed notebook over 1 MB: figures are saved as plotly JSON or JPEG, never with a copy of plotly.js (16_widgets)."
+    heavy = [f"{nb.name}: {nb.stat().st_size / 1e6:.2f} MB" for nb in (ROOT / "nbs").glob("*.ipynb") if nb.stat().st_size > 1_000_000]
+    assert not heavy, "\n".join(heavy)
