@@ -89,11 +89,12 @@ def run_all(page, api, seen, deadline):
         try:
             page.click("text=Run", timeout=10_000)
             page.click("[data-command='runmenu:run-all']", timeout=10_000)
-            page.wait_for_function(ran, timeout=20_000)
+            page.wait_for_function(ran, timeout=60_000)                   # a fresh environment's first kernel can be slow
             return
         except Exception:                                   # the click was swallowed or a dialog came up
             page.keyboard.press("Escape")
-    pytest.fail(f"Run All Cells never ran a cell; dialogs seen: {seen or 'none'}")
+    page.screenshot(path=str(Path(os.environ.get("TMPDIR", "/tmp")) / "stackmff-lab-run-all.png"))   # what the page showed
+    pytest.fail(f"Run All Cells never ran a cell; dialogs seen: {seen or 'none'}; kernels: {kernel_states(api)}")
 
 def test_regression_explorer_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -104,7 +105,7 @@ def test_regression_explorer_in_jupyterlab(lab, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(lab["url"], timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-        run_all(page, lab["api"], seen, time.monotonic() + 240)
+        run_all(page, lab["api"], seen, time.monotonic() + 420)
         page.wait_for_selector(".widget-slider .noUi-handle", timeout=240_000)
         page.wait_for_function(PLOT_Y, timeout=120_000)
         before = page.evaluate(PLOT_Y)
