@@ -81,7 +81,7 @@ def read_image(path, # an image file
     return np.ascontiguousarray(img)
 
 def _check_dtype(path, img:np.ndarray) -> np.ndarray:
-    if img.dtype in (np.uint8, np.uint16): return img
+    if img.dtype in (np.uint8, np.uint16, np.float32): return img              # as they are: a mapped file is not copied
     if np.issubdtype(img.dtype, np.floating): return img.astype(np.float32)
     raise StackError(f"{path}: unsupported pixel type {img.dtype} (expected 8 or 16 bit, or float)")
 
@@ -399,7 +399,7 @@ def read_tiff_stack(ts:TiffStack,
     except StackError: raise
     except Exception as e: raise StackError(f"{path}: a corrupt or truncated TIFF file ({type(e).__name__}: {str(e)[:100]})") from None
     if frames.ndim == 4 and frames.shape[-1] == 4: frames = frames[..., :3]
-    if frames.dtype not in (np.uint8, np.uint16, np.float32): frames = _check_dtype(path, frames)
+    frames = _check_dtype(path, frames)
     return Stack(frames, [str(path)] * len(frames), **phys)
 
 # %% ../nbs/01_io.ipynb #7e68be98
