@@ -103,8 +103,11 @@ def test_regression_explorer_in_jupyterlab(lab, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-background-networking", "--disable-component-update", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(lab["url"], timeout=120_000)
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        for attempt in range(3):                            # a new environment's first JupyterLab can leave the page blank: reload
+            page.goto(lab["url"], timeout=120_000)
+            try: page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000); break
+            except Exception:
+                if attempt == 2: raise
         run_all(page, lab["api"], seen, time.monotonic() + 420)
         page.wait_for_selector(".widget-slider .noUi-handle", timeout=240_000)
         page.wait_for_function(PLOT_Y, timeout=120_000)
