@@ -1,6 +1,6 @@
 """One command for a borrowed accelerator: check, time and train StackMFF V2 within a fixed wall-clock budget.
 
-    python benchmarks/gpu_run.py --budget 540 --out "$OUT" --config configs/gpu.json
+    python benchmarks/gpu_run.py --budget 540 --out "$OUT" --config configs/gpu-from-shipped.json
 
 Runs from a plain checkout (no install: the repository root goes on `sys.path`) with torch, numpy,
 OpenCV and scikit-image alone. In order, each step bounded by what is left of the budget:
@@ -69,7 +69,7 @@ def forward(model, x, impl: str, bf16: bool):
     from stackmff_nb.speed import fast_forward
     with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
         out = model(x) if impl == "reference" else fast_forward(model, x)
-    return out["probs"].float(), out["focus"].float()
+    return out.probs.float(), out.focus.float()
 
 
 def parity(model_cpu, dev, frames: int, crop) -> dict:
@@ -186,7 +186,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--budget", type=float, required=True, help="wall-clock seconds for everything")
     ap.add_argument("--out", required=True, help="folder for the few files that come back")
-    ap.add_argument("--config", default=str(ROOT / "configs" / "gpu.json"), help="training config (JSON TrainConfig)")
+    ap.add_argument("--config", default=str(ROOT / "configs" / "gpu-from-shipped.json"), help="training config (JSON TrainConfig)")
     ap.add_argument("--init", help="checkpoint to start training from (overrides the config's init)")
     ap.add_argument("--device", default="auto", help="cuda, mps, cpu or auto (default: %(default)s)")
     ap.add_argument("--parity-frames", type=int, default=32, help="keyboard frames for the parity check")

@@ -22,7 +22,7 @@ from .composite import BLENDS, composite
 from .core import StackError, is_out_of_memory, resolve_device, stack_luma
 from .io import read_stack
 from .model import DEFAULT_WEIGHTS, StackMFFV2, load_model, on_device
-from .regression import FusionResult, focus_to_index, layer_confidence, stretch_focus
+from .regression import FusionResult, focus_to_index, stretch_focus
 
 # %% auto #0
 __all__ = ['Compat', 'resize_to_multiple', 'network_input', 'index_maps', 'predict', 'with_height', 'fuse', 'decode_variants']
@@ -96,7 +96,7 @@ def predict(model:StackMFFV2, # the network
     if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], budget=max_memory, device=x.device)
     try:
         if impl == "reference":
-            out = net(x); out["confidence"] = layer_confidence(out["probs"])  # (1,Hp,Wp) each
+            out = net(x)                                 # a NetOutput: (1,Hp,Wp) maps
         elif tile: out = tiled_forward(net, x, tile=int(tile), progress=progress, precision=precision)
         else: out = fast_forward(net, x, progress=progress, precision=precision)
     except Exception as e:
@@ -104,8 +104,8 @@ def predict(model:StackMFFV2, # the network
         where = "memory" if x.device.type == "cpu" else f"{x.device.type} memory"
         raise StackError(f"{n} layers of {W}x{H} do not fit in {where}" + (f" even in tiles of {tile}: use a smaller tile" if tile else
                          ": use tile=512 (--tile 512) or a smaller tile")) from None
-    focus, index = index_maps(out["focus"], n, (H, W), c, net.stretch)
-    conf = out["confidence"][0].float().cpu().numpy()
+    focus, index = index_maps(out.focus, n, (H, W), c, net.stretch)
+    conf = out.confidence[0].float().cpu().numpy()
     conf = cv2.resize(conf, (W, H)).clip(0, 1) if c.resize else conf[:H, :W]
     return focus, index, np.ascontiguousarray(conf)
 
@@ -174,6 +174,6 @@ def decode_variants(model:StackMFFV2, stack:np.ndarray) -> dict:
     "Index maps from one forward pass, decoded three ways: min-max stretch, raw expected index, argmax."
     x, (H, W) = network_input(stack)
     with torch.inference_mode(): out = model(x.to(next(model.parameters()).device))
-    return {"stretched": index_maps(out["focus"], len(stack), (H, W), stretch=True)[1],
-            "expected": index_maps(out["focus"], len(stack), (H, W))[1],
-            "argmax": out["scores"].argmax(1)[0, :H, :W].cpu().numpy()}
+    return {"stretched": index_maps(out.focus, len(stack), (H, W), stretch=True)[1],
+            "expected": index_maps(out.focus, len(stack), (H, W))[1],
+            "argmax": out.scores.argmax(1)[0, :H, :W].cpu().numpy()}

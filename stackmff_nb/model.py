@@ -14,6 +14,7 @@ import re
 import tempfile
 import urllib.request
 import warnings
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import torch
@@ -22,16 +23,28 @@ import torch.nn as nn
 from .convgru import BiConvGRU
 from .core import StackError, check_shape, resolve_device
 from .data import cache_dir, sha256
-from .regression import layer_probs, soft_argmax
+from .regression import layer_confidence, layer_probs, soft_argmax
 from .ulda import ULDANet
 
 # %% auto #0
-__all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS', 'OFFICIAL_WEIGHTS', 'StackMFFV2',
+__all__ = ['OFFICIAL_SHA256', 'OFFICIAL_URL', 'OFFICIAL_NAME', 'DEFAULT_WEIGHTS', 'OFFICIAL_WEIGHTS', 'NetOutput', 'StackMFFV2',
            'official_to_ours', 'is_official', 'model_from_checkpoint', 'on_device', 'download_official', 'load_model']
 
 # %% ../nbs/08_model.ipynb #f133b5de
+@dataclass
+class NetOutput:
+    "What the network says about a stack; every path (reference, fast, tiled) returns one."
+    focus: torch.Tensor # (B,H,W) the 0-based expected index, Eq. 7
+    confidence: torch.Tensor # (B,H,W) in [0,1], `layer_confidence` of the probabilities
+    scores: torch.Tensor = None # (B,N,H,W) the BiConvGRU's inter-layer scores (None on the tiled path)
+    probs: torch.Tensor = None # (B,N,H,W) probabilities over layers (None on the tiled path)
+    features: torch.Tensor = None # (B,N,C,H,W) ULDA-Net's focus features (reference path only)
+    def _kept(self) -> dict: return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+    def shapes(self) -> dict: return {k: tuple(v.shape) for k, v in self._kept().items()}
+    def to(self, device) -> NetOutput: return NetOutput(**{k: v.to(device) for k, v in self._kept().items()})
+
 class StackMFFV2(nn.Module):
-    "StackMFF V2: (B,N,H,W) grey stack -> stages dict with ulda, scores, probs and focus (0-based expected index)."
+    "StackMFF V2: (B,N,H,W) grey stack -> `NetOutput`, through the stages `features`, `scores` and `probabilities`."
     def __init__(self, stretch:bool=False,
                  widths:tuple=(8, 16, 24, 32, 48, 64), # ULDA-Net's channels per level (the paper's; the fast path reads them from here)
                  features:int=8, # focus features per pixel and layer, ULDA-Net's output and the ConvGRU's input
@@ -43,13 +56,18 @@ class StackMFFV2(nn.Module):
         self.stretch = stretch
     @property
     def scale(self) -> torch.Tensor: return self.log_scale.exp()
+    def features(self, stack:torch.Tensor, # (B,N,H,W) in [0,1], H and W multiples of 32
+                 norms=None) -> torch.Tensor: # (B,N,C,H,W); `norms` as `ULDANet.forward`
+        return self.ulda(stack, norms=norms)
+    def scores(self, features:torch.Tensor) -> torch.Tensor: # (B,N,C,H,W) -> (B,N,H,W)
+        return self.gru(features)
+    def probabilities(self, scores:torch.Tensor) -> torch.Tensor: # (B,N,H,W) -> (B,N,H,W) float32, also under autocast
+        return layer_probs(scores.float(), self.scale)
     def forward(self, stack:torch.Tensor # (B,N,H,W) in [0,1], H and W multiples of 32
-               ) -> dict:
+               ) -> NetOutput:
         check_shape(stack, "B N H W", "stack")
-        ulda = self.ulda(stack)                        # (B,N,8,H,W)
-        scores = self.gru(ulda)                        # (B,N,H,W)
-        probs = layer_probs(scores.float(), self.scale) # (B,N,H,W), float32 also under autocast
-        return dict(ulda=ulda, scores=scores, probs=probs, focus=soft_argmax(probs))
+        f = self.features(stack); s = self.scores(f); p = self.probabilities(s)
+        return NetOutput(focus=soft_argmax(p), confidence=layer_confidence(p), scores=s, probs=p, features=f)
 
 # %% ../nbs/08_model.ipynb #717a48e5
 OFFICIAL_SHA256 = "cb923ed0265765e8471c7fcb15a08d1cee296809254e03e97418c664d655d179"

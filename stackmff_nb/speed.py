@@ -19,8 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .core import StackError, check_shape
-from .model import StackMFFV2
-from .regression import layer_confidence, layer_probs, soft_argmax
+from .model import NetOutput, StackMFFV2
+from .regression import layer_confidence, soft_argmax
 from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
@@ -83,7 +83,7 @@ def ulda_features(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W) float in [0,
     "ULDA-Net on one layer per job, the jobs spread over `workers` threads; statistics summed row-wise (`Norms`)."
     N, H, W = stack.shape[1:]
     feats = torch.empty(N, model.ulda.out_channels, H, W, device=stack.device).contiguous(memory_format=torch.channels_last)
-    def job(i): feats[i] = model.ulda(as_float(stack[:, i:i + 1]), norms=Norms())[0, 0]     # (1,1,H,W) -> (8,H,W)
+    def job(i): feats[i] = model.features(as_float(stack[:, i:i + 1]), norms=Norms())[0, 0]  # (1,1,H,W) -> (C,H,W)
     parallel([partial(job, i) for i in range(N)], workers or _workers(stack), tick)
     return feats
 
@@ -179,16 +179,16 @@ def fast_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H and W mult
                  rows:int=None, # rows per GRU strip (default: `strip_rows`)
                  progress=None, # a tqdm bar (or None): counts the layers, then the GRU strips
                  precision:str="fp32", # "bf16": the ConvGRU in bfloat16 (ULDA-Net stays float32); see the precision table
-                ) -> dict:
-    "Scores, probabilities and expected index as `model(stack)` gives them (and the confidence), faster and in less memory."
+                ) -> NetOutput: # focus, confidence, scores and probs (no features: they are freed)
+    "Scores, probabilities, expected index and confidence as `model(stack)` gives them, faster and in less memory."
     check_shape(stack, "B N H W", "stack", B=1); N, H, W = stack.shape[1:]
     m = _channels_last(model); tick = progress.update if progress is not None else None
     rows = rows or strip_rows(N, H, W, _workers(stack), strip_budget(stack.device))
     if progress is not None: progress.reset(total=N + -(-H // rows))
     gm = gru_model(m, precision)
     scores = gru_scores(gm, _as_dtype_of(ulda_features(m, stack, tick=tick), gm), rows, tick=tick)
-    probs = layer_probs(scores, model.scale)
-    return dict(scores=scores, probs=probs, focus=soft_argmax(probs), confidence=layer_confidence(probs))
+    probs = model.probabilities(scores)
+    return NetOutput(focus=soft_argmax(probs), confidence=layer_confidence(probs), scores=scores, probs=probs)
 
 # %% ../nbs/10_speed.ipynb #849c5457
 def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, var of their union
@@ -275,7 +275,7 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
                   workers:int=None,
                   progress=None, # a tqdm bar (or None): counts the first pass's layers, then the tiles
                   precision:str="fp32", # "bf16": the ConvGRU in bfloat16
-                 ) -> dict: # {"focus", "confidence"}: (1,H,W) each; only these maps are kept, to bound memory
+                 ) -> NetOutput: # focus and confidence, (1,H,W) each; only these maps are kept, to bound memory
     "The expected index computed tile by tile, with global statistics shared by all tiles."
     if tile % 32 or margin % 32: raise StackError(f"tile ({tile}) and margin ({margin}) must be multiples of 32")
     N, H, W = stack.shape[1:]
@@ -294,11 +294,11 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
         # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
         c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
         s = gru_scores(gm, _as_dtype_of(feats[..., c0:c1], gm), workers=workers, span=(cy0 - y0, cy1 - y0))
-        p = layer_probs(s, model.scale)[..., cx0 - x0 - c0:cx1 - x0 - c0]
+        p = model.probabilities(s)[..., cx0 - x0 - c0:cx1 - x0 - c0]
         focus[:, cy0:cy1, cx0:cx1], conf[:, cy0:cy1, cx0:cx1] = soft_argmax(p), layer_confidence(p)
         del feats, s, p; release_memory()
         if progress is not None: progress.update(1)
-    return dict(focus=focus, confidence=conf)
+    return NetOutput(focus=focus, confidence=conf)
 
 # %% ../nbs/10_speed.ipynb #5fd55491
 def available_memory(device=None) -> int:

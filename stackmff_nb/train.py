@@ -130,8 +130,8 @@ def objective(out:dict, # the network's outputs on a batch
               scale, # the model's inverse temperature
               cfg:TrainConfig) -> torch.Tensor:
     "Eq. 9 with the configured normalisation, plus `dist_weight` times the distribution term."
-    loss = focus_loss(out["focus"], batch["target" if cfg.target == "layer" else "depth_target"], batch["stack"].shape[1], cfg.norm)
-    if cfg.dist_weight: loss = loss + cfg.dist_weight * distribution_loss(out["scores"], scale, batch["regions"], cfg.dist_sigma)
+    loss = focus_loss(out.focus, batch["target" if cfg.target == "layer" else "depth_target"], batch["stack"].shape[1], cfg.norm)
+    if cfg.dist_weight: loss = loss + cfg.dist_weight * distribution_loss(out.scores, scale, batch["regions"], cfg.dist_sigma)
     return loss
 
 def train_step(model, batch:dict, opt, cfg:TrainConfig) -> float:
@@ -152,7 +152,7 @@ def validate(model, sources:list, norm:str="fixed", stretch:bool=None) -> dict:
         rows = []
         for i in range(len(ds)):
             b = ds[i]; stack, target = b["stack"][None].to(dev), b["target"][None].to(dev); n = stack.shape[1]
-            focus = model(stack)["focus"]
+            focus = model(stack).focus
             loss = focus_loss(focus, target, n, norm).item()
             f = stretch_focus(focus, n) if stretch else focus
             err = f[0] - target[0] * (n - 1)

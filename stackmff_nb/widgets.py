@@ -74,10 +74,10 @@ def regression_stages(model, stack) -> dict:
     from stackmff_nb.fuse import index_maps, network_input
     st = read_stack(stack)
     x, (H, Wd) = network_input(st.frames)
-    out = {k: v.cpu() for k, v in model.eval()(x.to(next(model.parameters()).device)).items()}
-    focus, index = index_maps(out["focus"], st.n, (H, Wd), stretch=model.stretch)
+    out = model.eval()(x.to(next(model.parameters()).device)).to("cpu")
+    focus, index = index_maps(out.focus, st.n, (H, Wd), stretch=model.stretch)
     crop = lambda t: t[0, :, :H, :Wd].numpy()
-    return dict(frames=st.frames, initial=crop(out["ulda"].mean(2)), scores=crop(out["scores"]), probs=crop(out["probs"]),
+    return dict(frames=st.frames, initial=crop(out.features.mean(2)), scores=crop(out.scores), probs=crop(out.probs),
                 focus=focus, index=index, fused=sample_layers(st.frames, index), n=st.n)
 
 def render_regression(stages:dict, y:int, x:int) -> go.Figure:

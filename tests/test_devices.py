@@ -24,7 +24,7 @@ def test_every_path_stays_on_the_input_device(meta_model, path):
     x = torch.rand(1, 4, 128, 160, device="meta")
     out = {"reference": lambda: meta_model(x), "fast": lambda: fast_forward(meta_model, x),
            "tiled": lambda: tiled_forward(meta_model, x, tile=96, margin=32)}[path]()
-    assert out["focus"].device.type == "meta" and out["focus"].shape == (1, 128, 160)
+    assert out.focus.device.type == "meta" and out.focus.shape == (1, 128, 160)
 
 def test_absent_devices_are_refused_by_name():
     frames = np.zeros((3, 32, 32), np.uint8)

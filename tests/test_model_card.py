@@ -17,6 +17,7 @@ def test_the_shipped_default_traces_back_to_committed_configs():
     for cfg in [w for w in text.split() if w.startswith("configs/")]:
         assert (ROOT / cfg).is_file(), f"{cfg} is named in the card but not committed"
     assert secs > 0                                           # the run's committed log covers the shipped step
+    assert [w.strip("`") for w in text.split() if w.startswith("configs/")][-1] == "configs/shipped.json"   # found by its name
 
 
 def test_card_is_written_without_shipping(tmp_path):

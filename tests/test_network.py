@@ -25,10 +25,10 @@ def official():
 def test_stage_parity(official):
     ref = np.load(FIXTURES / "stages_small.npz")
     with torch.no_grad(): out = official(torch.from_numpy(ref["input"]))
-    assert np.abs(out["ulda"].numpy() - ref["ulda"]).max() < 1e-4
-    assert np.abs(out["scores"].numpy() - ref["logits"]).max() < 1e-4
-    assert np.abs(out["probs"].numpy() - ref["probs"]).max() < 1e-4
-    assert np.abs(out["focus"].numpy() + 1 - ref["expected_index_1based"][:, 0]).max() < 1e-4
+    assert np.abs(out.features.numpy() - ref["ulda"]).max() < 1e-4
+    assert np.abs(out.scores.numpy() - ref["logits"]).max() < 1e-4
+    assert np.abs(out.probs.numpy() - ref["probs"]).max() < 1e-4
+    assert np.abs(out.focus.numpy() + 1 - ref["expected_index_1based"][:, 0]).max() < 1e-4
 
 def test_keyboard_end_to_end_official_mode(official):
     res = smn.fuse(KEYBOARD, official, compat="official")
