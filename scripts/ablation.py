@@ -5,9 +5,9 @@ from the same start, seed and batches.
 
 Every variant fine-tunes the authors' checkpoint for the same number of steps on exactly the same
 batches (BASE below: one thread, no worker process), then all are scored on the fixed benchmark of
-`14_train` (`benchmark_stacks`: 16 stacks per part, 160x192) beside the authors' checkpoint as
+`15_train` (`benchmark_stacks`: 16 stacks per part, 160x192) beside the authors' checkpoint as
 published and the Laplacian method. A variant whose run has finished is not run again (delete its
-folder to redo it). Writes `table.md` and `rows.json` into the output folder; `14_train` shows the table.
+folder to redo it). Writes `table.md` and `rows.json` into the output folder; `15_train` shows the table.
 """
 import argparse
 import json

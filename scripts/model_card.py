@@ -7,7 +7,7 @@
    seeds and textures training never sees); the best mean PSNR wins.
 2. With `--ship` the winner's model state (no optimiser) becomes `stackmff_nb/weights/stackmff_nb_default.pth`.
 3. The shipped default, the one it replaced (if any), any `--compare` weights, the authors' checkpoint and two classical methods are scored on the fixed
-   benchmark of `14_train` (`benchmark_stacks(per_part=40, size=(256, 320))`: Algorithm 1 over the full
+   benchmark of `15_train` (`benchmark_stacks(per_part=40, size=(256, 320))`: Algorithm 1 over the full
    and a partial sweep, and the unseen thin-lens model with a disk PSF and noise), and on the real
    stacks that have ground truth (Cou's generated stack with its depth map, shipped; Devernay's office
    scene, both of its two-frame stacks (blur diameter 5 and 10) against its exact all-in-focus image,

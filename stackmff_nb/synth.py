@@ -1,4 +1,4 @@
-"""Algorithm 1 of the paper, a thin-lens variant, the perturbations of Sec. 4.1.1, procedural scenes, and a depth-grouped torch dataset.
+"""Algorithm 1 of the paper, a thin-lens variant, the perturbations of Sec. 4.1.1, procedural scenes and one seeded training sample.
 
 Docs: https://stackmff-nb.github.io/stackmff-nb/synth.html.md"""
 
@@ -7,25 +7,18 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/synth.html.md"""
 # %% ../nbs/04_synth.ipynb #b76f4790
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import cv2
 import numpy as np
-import torch
 from skimage import data as skdata
-from torch.utils.data import Dataset, Sampler
 
 from .core import StackError, from_float, rgb_to_y, to_float
-from .io import find_image, list_images, natural_key, read_image, write_image
 from .optics import defocus_sigma, focal_planes, render_defocus
 
 # %% auto #0
 __all__ = ['DEPTH_FAMILIES', 'TRAIN_TEXTURES', 'VAL_TEXTURES', 'opencv_sigma', 'depth_regions', 'layered_stack',
            'thin_lens_stack', 'smooth_field', 'random_blur_scale', 'perturb_stack', 'random_flip', 'depth_slanted',
            'depth_smooth', 'depth_occluders', 'depth_spheres', 'load_texture', 'procedural_texture', 'random_crop',
-           'random_scene', 'make_sample', 'SynthStackDataset', 'DepthGroupedBatchSampler', 'write_training_scene',
-           'read_training_set', 'FolderStackDataset', 'build_training_set']
+           'random_scene', 'make_sample']
 
 # %% ../nbs/04_synth.ipynb #a168f4e2
 def opencv_sigma(ksize:int) -> float:
@@ -253,135 +246,3 @@ def make_sample(seed:int, # everything about the sample follows from the seed
     regions, pos = maps[..., 0].astype(np.int64), maps[..., 1]
     return dict(stack=luma, colour=colour, regions=regions, aif=to_float(img), target=(regions / max(n - 1, 1)).astype(np.float32),
                 depth_target=(pos / max(n - 1, 1)).astype(np.float32), n=n, span=(lo, hi), model=model)
-
-# %% ../nbs/04_synth.ipynb #7af6b493
-class SynthStackDataset(Dataset):
-    "A synthetic source: item i is `make_sample(seed + i, n_layers(i), ...)` as tensors."
-    def __init__(self, length:int, # number of stacks
-                 ns=(8, 12, 16, 20, 24), # layer counts to mix
-                 size=128, # crop size (int or (h, w))
-                 seed:int=0,
-                 **sample_kw): # passed to `make_sample` (model, span_probs, textures, perturb)
-        self.length, self.ns, self.seed, self.kw = length, tuple(ns), seed, sample_kw
-        self.h, self.w = (size, size) if isinstance(size, int) else size
-    def __len__(self): return self.length
-    def n_layers(self, i:int) -> int: return self.ns[np.random.default_rng([self.seed, i, 7]).integers(len(self.ns))]
-    def __getitem__(self, i):
-        s = make_sample(self.seed * 1_000_003 + i, self.n_layers(i), self.h, self.w, **self.kw)
-        return dict(stack=torch.from_numpy(s["stack"]), regions=torch.from_numpy(s["regions"]), target=torch.from_numpy(s["target"]),
-                    depth_target=torch.from_numpy(s["depth_target"]), aif=torch.from_numpy(rgb_to_y(s["aif"])))
-
-# %% ../nbs/04_synth.ipynb #b7439ec6
-def _layer_counts(ds) -> list:
-    "N of every item of `ds`, which is a dataset with `n_layers` or a ConcatDataset of such."
-    if hasattr(ds, "n_layers"): return [ds.n_layers(i) for i in range(len(ds))]
-    if hasattr(ds, "datasets"): return [n for d in ds.datasets for n in _layer_counts(d)]
-    raise StackError("the dataset must define n_layers(i) (or be a ConcatDataset of such) to group by depth")
-
-class DepthGroupedBatchSampler(Sampler):
-    "Batches of indices that share N; batches of different N are interleaved at random each epoch."
-    def __init__(self, dataset, batch_size:int, shuffle:bool=True, drop_last:bool=False, seed:int=0):
-        self.counts, self.bs, self.shuffle, self.drop_last, self.seed, self.epoch = _layer_counts(dataset), batch_size, shuffle, drop_last, seed, 0
-    def set_epoch(self, epoch:int): self.epoch = epoch
-    def batches(self) -> list:
-        rng = np.random.default_rng([self.seed, self.epoch])
-        groups = {}
-        for i, n in enumerate(self.counts): groups.setdefault(n, []).append(i)
-        out = []
-        for n in sorted(groups):
-            idx = np.array(groups[n]); idx = rng.permutation(idx) if self.shuffle else idx
-            for b in range(0, len(idx), self.bs):
-                if len(idx[b:b + self.bs]) == self.bs or not self.drop_last: out.append(idx[b:b + self.bs].tolist())
-        return [out[i] for i in rng.permutation(len(out))] if self.shuffle else out
-    def __iter__(self): return iter(self.batches())
-    def __len__(self): return len(self.batches())
-
-# %% ../nbs/04_synth.ipynb #251c447d
-def write_training_scene(root, # dataset root
-                         scene:str, # scene name
-                         stack:np.ndarray, # (N,H,W[,C]) uint8/uint16
-                         depth:np.ndarray, # (H,W) depth, near = small (any units)
-                         aif:np.ndarray=None, # (H,W[,C]) the all-in-focus source, written to AiF/<scene>.png
-                         overwrite:bool=False):
-    "Write one scene in the authors' layout: image_stacks/<scene>/<k>.png, depth_maps/<scene>.png, AiF/<scene>.png; a scene folder is replaced whole."
-    root = Path(root); sd = root / "image_stacks" / scene
-    if sd.exists() and not overwrite: raise StackError(f"{sd}: exists (use overwrite=True / --overwrite to replace it)")
-    tmp = sd.with_name(f".tmp-{scene}"); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    for k, layer in enumerate(stack): write_image(tmp / f"{k}.png", layer)            # the new frames, aside
-    if aif is not None: (root / "AiF").mkdir(exist_ok=True); write_image(root / "AiF" / f"{scene}.png", aif, overwrite)
-    (root / "depth_maps").mkdir(exist_ok=True)
-    d = np.asarray(depth, np.float64); r = d.max() - d.min()
-    write_image(root / "depth_maps" / f"{scene}.png", from_float((d - d.min()) / r if r > 0 else d * 0, np.uint8), overwrite)
-    if sd.exists(): shutil.rmtree(sd)
-    tmp.rename(sd)                                                                   # swapped in whole
-
-def read_training_set(root) -> list: # [dict(scene, files, depth, n)] in natural order
-    "List the scenes of a training set in the authors' layout."
-    root = Path(root); st, dm = root / "image_stacks", root / "depth_maps"
-    if not st.is_dir() or not dm.is_dir(): raise StackError(f"{root}: expected image_stacks/ and depth_maps/ folders")
-    out = []
-    for sd in sorted((p for p in st.iterdir() if p.is_dir()), key=natural_key):
-        dp = find_image(dm, sd.name)
-        if dp is None: raise StackError(f"{sd}: no depth map {dm / sd.name}.png")
-        files = list_images(sd)
-        aif = find_image(root / "AiF", sd.name)
-        out.append(dict(scene=sd.name, files=files, depth=dp, n=len(files), aif=aif))
-    if not out: raise StackError(f"{st}: no scenes")
-    return out
-
-# %% ../nbs/04_synth.ipynb #7dcad7f4
-class FolderStackDataset(Dataset):
-    "Training scenes from disk (authors' layout), as tensors like `SynthStackDataset`; random crops of `size`; `aif` is NaN where the set has none."
-    def __init__(self, root, size=None, seed:int=0):
-        self.items, self.size, self.seed, self.epoch = read_training_set(root), size, seed, 0
-    def __len__(self): return len(self.items)
-    def n_layers(self, i:int) -> int: return self.items[i]["n"]
-    def __getitem__(self, i):
-        e = self.items[i]
-        stack = np.stack([to_float(rgb_to_y(read_image(f))) for f in e["files"]])   # (N,H,W)
-        depth = to_float(rgb_to_y(read_image(e["depth"])))
-        if depth.shape != stack.shape[1:]: raise StackError(f"{e['depth']}: depth map size differs from the stack")
-        regions = depth_regions(depth, e["n"])
-        r = depth.max() - depth.min(); pos = np.clip(((depth - depth.min()) / r if r > 0 else depth * 0) * e["n"] - 0.5, 0, e["n"] - 1)
-        aif = to_float(rgb_to_y(read_image(e["aif"]))) if e["aif"] else np.full(depth.shape, np.nan, np.float32)
-        if self.size:
-            h, w = (self.size, self.size) if isinstance(self.size, int) else self.size
-            rng = np.random.default_rng([self.seed, self.epoch, i])
-            y, x = rng.integers(0, stack.shape[1] - h + 1), rng.integers(0, stack.shape[2] - w + 1)
-            stack, regions, aif, pos = stack[:, y:y + h, x:x + w], regions[y:y + h, x:x + w], aif[y:y + h, x:x + w], pos[y:y + h, x:x + w]
-        return dict(stack=torch.from_numpy(np.ascontiguousarray(stack)), regions=torch.from_numpy(np.ascontiguousarray(regions)),
-                    target=torch.from_numpy((regions / max(e["n"] - 1, 1)).astype(np.float32)), aif=torch.from_numpy(np.ascontiguousarray(aif)),
-                    depth_target=torch.from_numpy(np.ascontiguousarray(pos / max(e["n"] - 1, 1)).astype(np.float32)))
-
-# %% ../nbs/04_synth.ipynb #dfea143d
-def build_training_set(images, # folder (or list) of all-in-focus pictures
-                       out, # dataset root to write (authors' layout)
-                       depth=None, # folder of depth maps named like the pictures (near = dark); None: procedural depth
-                       layers=(8, 12, 16, 20, 24), # layer counts N to draw from
-                       model:str="layered", # "layered" (Algorithm 1) or "thin_lens"
-                       size:int=None, # resize pictures so their longer side is `size`
-                       seed:int=0, overwrite:bool=False, progress:bool=False) -> int: # scenes written
-    "Write a synthetic training set from pictures; all inputs are checked before anything is written."
-    from tqdm.auto import tqdm
-    files, out = list_images(images), Path(out)
-    if any(n < 1 for n in layers): raise StackError(f"layers must be positive, got {list(layers)}")
-    if model not in ("layered", "thin_lens"): raise StackError(f"model must be 'layered' or 'thin_lens', got {model!r}")
-    if (out / "image_stacks").is_dir() and any((out / "image_stacks").iterdir()) and not overwrite:
-        raise StackError(f"{out}: already holds a training set (use overwrite=True / --overwrite to replace its scenes)")
-    maps = {f: find_image(depth, f.stem) if depth else None for f in files}
-    missing = [f for f, d in maps.items() if depth and d is None]
-    if missing: raise StackError(f"{missing[0]}: no depth map {Path(depth) / missing[0].stem}.png ({len(missing)} of {len(files)} pictures lack one)")
-    pics = {f: read_image(f) for f in files}                                  # every picture decodes, before any output
-    rng = np.random.default_rng(seed)
-    for f in tqdm(files, desc="synth", unit="stack", disable=not progress):
-        img = pics.pop(f)
-        if size:
-            s = size / max(img.shape[:2])
-            img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
-        if maps[f] is not None:
-            d = to_float(rgb_to_y(read_image(maps[f])))
-            d = cv2.resize(d, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_LINEAR) if d.shape != img.shape[:2] else d
-        else: d = DEPTH_FAMILIES[list(DEPTH_FAMILIES)[rng.integers(len(DEPTH_FAMILIES))]](img.shape[0], img.shape[1], rng)
-        stack, _ = (layered_stack if model == "layered" else thin_lens_stack)(img, d, int(rng.choice(list(layers))))
-        write_training_scene(out, f.stem, stack, d, aif=img, overwrite=overwrite)
-    return len(files)

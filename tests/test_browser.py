@@ -1,6 +1,6 @@
 """The focus-regression explorer in real JupyterLab, in Debian's Chromium through Playwright.
 
-Starts JupyterLab on 127.0.0.1 over a copy of `16_widgets`, runs all cells, moves the explorer's x
+Starts JupyterLab on 127.0.0.1 over a copy of `17_widgets`, runs all cells, moves the explorer's x
 slider with the keyboard, and checks that the plot's data changed; saves a screenshot. The server is
 stopped by its PID."""
 import json
@@ -25,11 +25,11 @@ def free_port():
 @pytest.fixture
 def lab(tmp_path):
     nbdir = tmp_path / "work" / "nbs"; nbdir.mkdir(parents=True)
-    nb = json.loads((ROOT / "nbs" / "16_widgets.ipynb").read_text())
+    nb = json.loads((ROOT / "nbs" / "17_widgets.ipynb").read_text())
     for c in nb["cells"]:
         if c["cell_type"] == "code": c["outputs"], c["execution_count"] = [], None
-    (nbdir / "16_widgets.ipynb").write_text(json.dumps(nb))
-    (nbdir / "saved.ipynb").write_text((ROOT / "nbs" / "16_widgets.ipynb").read_text())   # as committed, outputs kept
+    (nbdir / "17_widgets.ipynb").write_text(json.dumps(nb))
+    (nbdir / "saved.ipynb").write_text((ROOT / "nbs" / "17_widgets.ipynb").read_text())   # as committed, outputs kept
     settings = Path(sys.prefix) / "share/jupyter/lab/settings"; settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}))
     port, token = free_port(), secrets.token_hex(16)
@@ -42,7 +42,7 @@ def lab(tmp_path):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close(); break
             except OSError: time.sleep(0.5)
-        yield dict(url=f"http://127.0.0.1:{port}/lab/tree/nbs/16_widgets.ipynb?token={token}",
+        yield dict(url=f"http://127.0.0.1:{port}/lab/tree/nbs/17_widgets.ipynb?token={token}",
                    saved=f"http://127.0.0.1:{port}/lab/tree/nbs/saved.ipynb?token={token}",
                    api=f"http://127.0.0.1:{port}/api/kernels?token={token}")
     finally:

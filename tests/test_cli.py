@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from skimage import data as skdata
 
+from stackmff_nb.datasets import read_training_set
 from stackmff_nb.io import read_image, write_image
-from stackmff_nb.synth import read_training_set
 
 EXE = str(Path(sys.executable).parent / "stackmff-nb")
 

@@ -20,7 +20,7 @@ def test_site_has_every_notebook_and_the_fig6_plot():
         page = site / f"{nb.stem}.html"
         assert page.is_file() and page.stat().st_size > 5_000, f"no docs page for {nb.name}"
         assert nb.stem in (site / "index.html").read_text() or nb.stem == "index", f"{nb.name} is not in the sidebar"
-    fig6 = (site / "16_widgets.html").read_text()
+    fig6 = (site / "17_widgets.html").read_text()
     assert fig6.count("Plotly.newPlot") >= 4                     # the static explorers are real plotly figures
     assert "plotly.js v" in fig6                                 # plotly.js itself is embedded: the page works offline
     for page in site.glob("*.html"):

@@ -55,6 +55,6 @@ def test_no_run_time_patching():
     assert not hits, "\n".join(hits)
 
 def test_notebooks_are_light():
-    "No committed notebook over 1 MB: figures are saved as plotly JSON or JPEG, never with a copy of plotly.js (16_widgets)."
+    "No committed notebook over 1 MB: figures are saved as plotly JSON or JPEG, never with a copy of plotly.js (17_widgets)."
     heavy = [f"{nb.name}: {nb.stat().st_size / 1e6:.2f} MB" for nb in (ROOT / "nbs").glob("*.ipynb") if nb.stat().st_size > 1_000_000]
     assert not heavy, "\n".join(heavy)

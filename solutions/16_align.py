@@ -1,4 +1,4 @@
-"Worked solutions of the exercises in nbs/15_align.ipynb."
+"Worked solutions of the exercises in nbs/16_align.ipynb."
 import numpy as np
 
 from stackmff_nb.align import register_pair

@@ -1,4 +1,4 @@
-"Worked solutions of the exercises in nbs/14_train.ipynb."
+"Worked solutions of the exercises in nbs/15_train.ipynb."
 import torch
 import torch.nn.functional as F
 
