@@ -214,6 +214,8 @@ def _check_output_folder(out:Path):
     if not parent.is_dir(): raise StackError(f"{out}: cannot create the output folder ({parent} is a file)")
     if not os.access(parent, os.W_OK): raise StackError(f"{out}: cannot create the output folder ({parent} is not writable)")
 
+
+# %% ../nbs/19_cli.ipynb #4d503ee0
 @subcommand("fuse", "fuse a focus stack (or a folder of stacks) into all-in-focus images and focus maps", _fuse_args)
 def fuse_cmd(args):
     from stackmff_nb.model import load_model

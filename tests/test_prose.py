@@ -24,7 +24,8 @@ def unbacked(nb: Path) -> list:
     bad = []
     for c in cells(nb):
         if c["cell_type"] != "markdown": continue
-        for sentence in re.split(r"(?<=[.;:!?])\s+(?=[A-Z(`*])", text(c)):
+        prose = re.sub(r"```.*?```", "", text(c), flags=re.S)       # a fenced example's settings are not measurements
+        for sentence in re.split(r"(?<=[.;:!?])\s+(?=[A-Z(`*])", prose):
             if re.search(r"\bpaper\b|\(quoted\)", sentence): continue
             for m in NUMBER.finditer(sentence):
                 num = m.group(1).replace(",", "")
