@@ -116,10 +116,12 @@ def write_field(out, field:str, res) -> list:
     "A fused field into the plate `out`: image (channels first) and the index map as label image 'index', renamed into place whole."
     from ome_zarr.writer import write_image, write_labels
     final = Path(out) / field; part = final.with_name(f".{final.name}.{os.getpid()}.part"); old = final.with_name(f".{final.name}.old")
+    import dask
     shutil.rmtree(part, ignore_errors=True); g = _open(part, "w")
     img = res.fused if res.fused.ndim == 2 else np.moveaxis(res.fused, -1, 0); lv = _levels(*res.fused.shape[:2])
-    write_image(img, g, axes="yx" if img.ndim == 2 else "cyx", scale_factors=lv)
-    write_labels(res.index.astype(np.uint16), g, name="index", axes="yx", scale_factors=lv)
+    with dask.config.set(scheduler="synchronous"):          # ome-zarr builds pyramids with dask: here, not as tasks sent back to the cluster
+        write_image(img, g, axes="yx" if img.ndim == 2 else "cyx", scale_factors=lv)
+        write_labels(res.index.astype(np.uint16), g, name="index", axes="yx", scaler=None, scale_factors=lv)   # scaler=None: honour lv
     if final.exists(): os.replace(final, old)
     os.replace(part, final); shutil.rmtree(old, ignore_errors=True)
     return [str(final)]

@@ -122,3 +122,13 @@ def test_an_ome_zarr_plate_fuses_to_a_plate(tmp_path):
         assert (np.asarray(label[dict(label.attrs)["ome"]["multiscales"][0]["datasets"][0]["path"]][...]) == alone.index).all()
     meta = dict(zarr.open_group(str(out), mode="r").attrs)["ome"]["plate"]
     assert [w["path"] for w in meta["wells"]] == wells and meta["field_count"] == 2
+
+def test_batch_throughput_benchmark_runs(tmp_path):
+    "The benchmark at a small size: every way of running writes the same bytes as `fuse` called directly, and the table says so."
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, str(root / "benchmarks" / "batch_throughput.py"), "--runs", "1", "--fields", "1", "--size", "64",
+                        "--out", str(tmp_path / "t.md")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    table = (tmp_path / "t.md").read_text()
+    assert "| fuse, 2 Dask workers |" in table and "sha256 of images and index labels: same for all 3 ways" in table
+    assert "ms per task" in table

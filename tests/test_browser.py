@@ -31,11 +31,12 @@ def lab(tmp_path):
     (nbdir / "17_widgets.ipynb").write_text(json.dumps(nb))
     (nbdir / "saved.ipynb").write_text((ROOT / "nbs" / "17_widgets.ipynb").read_text())   # as committed, outputs kept
     settings = Path(sys.prefix) / "share/jupyter/lab/settings"; settings.mkdir(parents=True, exist_ok=True)
-    (settings / "overrides.json").write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}))
+    (settings / "overrides.json").write_text(json.dumps({"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},
+                                                      "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}))   # every cell in the DOM
     port, token = free_port(), secrets.token_hex(16)
     proc = subprocess.Popen([str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
                              "--no-browser", f"--ServerApp.token={token}", f"--ServerApp.root_dir={tmp_path / 'work'}",
-                             "--LabApp.extension_manager=readonly", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                             "--LabApp.extension_manager=readonly", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
                             stdout=open(tmp_path / "lab.log", "w"), stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "Agg"})
     try:
         for _ in range(120):
@@ -83,7 +84,7 @@ def run_all(page, api, seen, deadline):
         if "idle" in kernel_states(api): break
         time.sleep(1)
     else: pytest.fail(f"the kernel never became idle; dialogs seen: {seen or 'none'}")
-    ran = "() => /\\[\\d+\\]/.test((document.querySelector('.jp-CodeCell .jp-InputPrompt') || {}).textContent || '')"
+    ran = "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => /\\[\\d+\\]/.test(e.textContent))"
     while time.monotonic() < deadline:
         dismiss_dialogs(page, seen)
         try:
