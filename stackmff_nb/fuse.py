@@ -93,7 +93,7 @@ def predict(model:StackMFFV2, # the network
     precision = "fp32" if precision == "auto" else precision                # bf16 fell short of the bar on every shipped stack
     x, (H, W) = network_input(frames, c, integer=impl == "fast")
     net = on_device(model, device); x = x.to(next(net.parameters()).device)   # the caller's model stays where it is
-    if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], budget=max_memory, device=x.device)
+    if tile is None and impl == "fast": tile = auto_tile(n, *x.shape[-2:], budget=max_memory, device=x.device, model=net)
     try:
         if impl == "reference":
             out = net(x)                                 # a NetOutput: (1,Hp,Wp) maps

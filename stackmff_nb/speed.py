@@ -12,7 +12,7 @@ import ctypes
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 
 import torch
 import torch.nn as nn
@@ -26,7 +26,7 @@ from .ulda import Norms, group_norm, group_stats
 # %% auto #0
 __all__ = ['PRECISIONS', 'CPU_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget',
            'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats', 'tile_ulda', 'global_stats',
-           'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'fast_bytes', 'auto_tile']
+           'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'net_dims', 'fast_bytes', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -315,24 +315,33 @@ def available_memory(device=None) -> int:
 
 CPU_BUDGET = 3 << 29 # bytes (1.5 GB): the default cap on the fast path's working memory on a CPU
 
-def fast_bytes(n:int, h:int, w:int, workers:int=1) -> int:
+@lru_cache(maxsize=1)
+def _default_net(): return StackMFFV2()
+
+def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer, ConvGRU hidden channels)
+    "The widths the memory estimate scales with, read from `model` (the default network's when None)."
+    m = model if model is not None else _default_net()
+    return m.ulda.stem.out_channels, m.ulda.out_channels, m.gru.fwd.c_hidden
+
+def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None) -> int:
     "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself (fitted to `benchmarks/memory_model.py`)."
-    rows = strip_rows(n, h, w, workers)
-    maps = 40 * n * h * w                                                   # ULDA features (8 floats a pixel and layer), scores, probabilities
-    gru = 64 * n * (rows + 4 * n) * w                                       # a strip's forward states (16 floats), per worker
-    ulda = 104 * h * w                                                      # one layer's intermediates, per worker
+    rows, (w0, c, ch) = strip_rows(n, h, w, workers), net_dims(model)
+    maps = 4 * (c + 2) * n * h * w                                          # float32 ULDA features (c a pixel and layer), scores, probabilities
+    gru = 4 * ch * n * (rows + 4 * n) * w                                   # a strip's forward states (ch floats), per worker
+    ulda = 13 * w0 * h * w                                                  # one layer's intermediates: 13 bytes per first-level channel (fitted)
     return maps + workers * (gru + ulda) + (64 << 20)
 
 def auto_tile(n:int, h:int, w:int,
               budget:int=None, # bytes for the fast path's working memory (a user's --max-memory); default: see below
               workers:int=None,
               device=None, # where the stack is computed: the budget is a share of its free memory
+              model=None, # the network whose widths set the estimate (the default network's when None)
              ) -> int:
     "None if the whole (h,w) image fits in the memory budget, else the largest square tile (multiple of 32) that does."
     device = torch.device(device or "cpu")
     if device.type == "cpu": budget, workers = budget or min(available_memory() // 2, CPU_BUDGET), workers or torch.get_num_threads()
     else: budget, workers = budget or available_memory(device) // 2, 1     # one stream of work; no 1 GB cap on a GPU's own memory
-    if fast_bytes(n, h, w, workers) <= budget: return None
+    if fast_bytes(n, h, w, workers, model) <= budget: return None
     t = 448
-    while t + 32 < max(h, w) and fast_bytes(n, t + 32, t + 32, workers) <= budget: t += 32
+    while t + 32 < max(h, w) and fast_bytes(n, t + 32, t + 32, workers, model) <= budget: t += 32
     return t
