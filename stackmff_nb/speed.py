@@ -24,9 +24,10 @@ from .regression import layer_confidence, soft_argmax
 from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CPU_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'strip_budget',
-           'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats', 'tile_ulda', 'global_stats',
-           'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'net_dims', 'fast_bytes', 'auto_tile']
+__all__ = ['PRECISIONS', 'FINE', 'CPU_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'net_dims',
+           'strip_budget', 'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats', 'tile_ulda',
+           'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'fast_bytes',
+           'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -124,6 +125,16 @@ def gru_pass(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
         del g
         on_state(t, xh[:, C:, a:b])
 
+# %% ../nbs/10_speed.ipynb #f133e7ea
+@lru_cache(maxsize=1)
+def _default_net(): return StackMFFV2()
+
+def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer, ConvGRU hidden channels)
+    "The widths the memory estimate scales with, read from `model` (the default network's when None)."
+    m = model if model is not None else _default_net()
+    return m.ulda.stem.out_channels, m.ulda.out_channels, m.gru.fwd.c_hidden
+
+
 # %% ../nbs/10_speed.ipynb #cefd6ec1
 def _gru_scores(model:StackMFFV2, feats:torch.Tensor, a:int=0, b:int=None) -> torch.Tensor:
     "Scores on rows a:b of `feats` (N,C,H,W): the forward states are kept, each backward state becomes its score at once."
@@ -140,9 +151,10 @@ def strip_budget(device:torch.device) -> int:
     "Bytes of forward states per GRU strip: 32 MB on a CPU (they stay in cache), an eighth of the free memory on an accelerator (few, large strips)."
     return 32 << 20 if device.type == "cpu" else available_memory(device) // 8
 
-def strip_rows(n:int, h:int, w:int, workers:int=1, budget:int=32 << 20) -> int:
+def strip_rows(n:int, h:int, w:int, workers:int=1, budget:int=32 << 20,
+               hidden:int=None) -> int: # hidden: the ConvGRU's channels (the default network's when None)
     "Rows per GRU strip: forward states of about `budget` bytes, at least 8N rows (the 2N-row halo costs at most 25%), one strip per worker at least."
-    rows = max(8 * n, budget // (64 * n * w))
+    rows = max(8 * n, budget // (4 * (hidden or net_dims()[2]) * n * w))   # float32 forward states
     return max(1, min(rows, -(-h // workers)))
 
 def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,C,H,W) channels-last, C = model.ulda.out_channels
@@ -153,7 +165,7 @@ def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,C,H,W) channels-last, 
               ) -> torch.Tensor: # (1,N,b-a,W) inter-layer scores
     "The bidirectional ConvGRU's scores, on horizontal strips run side by side."
     N, _, H, W = feats.shape; a, b = span or (0, H)
-    workers = workers or _workers(feats); rows = rows or strip_rows(N, b - a, W, workers, strip_budget(feats.device))
+    workers = workers or _workers(feats); rows = rows or strip_rows(N, b - a, W, workers, strip_budget(feats.device), model.gru.fwd.c_hidden)
     # after N steps a state depends on rows at most 2N away (each step: a 3x3 gate convolution, then a
     # 3x3 convolution of the gated state), so a strip with 2N more rows on each side gives exact scores
     out = torch.empty(1, N, b - a, W, device=feats.device)
@@ -183,7 +195,7 @@ def fast_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H and W mult
     "Scores, probabilities, expected index and confidence as `model(stack)` gives them, faster and in less memory."
     check_shape(stack, "B N H W", "stack", B=1); N, H, W = stack.shape[1:]
     m = _channels_last(model); tick = progress.update if progress is not None else None
-    rows = rows or strip_rows(N, H, W, _workers(stack), strip_budget(stack.device))
+    rows = rows or strip_rows(N, H, W, _workers(stack), strip_budget(stack.device), model.gru.fwd.c_hidden)
     if progress is not None: progress.reset(total=N + -(-H // rows))
     gm = gru_model(m, precision)
     scores = gru_scores(gm, _as_dtype_of(ulda_features(m, stack, tick=tick), gm), rows, tick=tick)
@@ -197,6 +209,10 @@ def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, 
     var = sum(c * (v.double() + (m.double() - mean) ** 2) for c, m, v in parts) / n
     return mean.float(), var.float()
 
+
+# %% ../nbs/10_speed.ipynb #3c686b9c
+FINE = 3 # encoder levels a tile computes itself (1/2 to 1/8 scale); the coarser ones come from the whole layer
+
 def layer_stats(ulda, x:torch.Tensor, # (1,1,H,W) one layer (float or integer), H, W multiples of 32
                 rows:int=256, # rows per strip of the full-resolution level
                ) -> tuple: # (the statistics by name, the decoder's 1/16-scale map (1,32,H/16,W/16))
@@ -209,11 +225,12 @@ def layer_stats(ulda, x:torch.Tensor, # (1,1,H,W) one layer (float or integer), 
     st0 = _merge_stats([((b - a) * x.shape[3], *group_stats(stem(a, b), gn.num_groups)) for a, b in bands])
     norms = Norms(given={"enc_norm.0": st0})
     skips = [torch.cat([F.gelu(F.max_pool2d(group_norm(stem(a, b), gn, *st0), 2)) for a, b in bands], 2)]   # (1,8,H/2,W/2)
-    for i in range(1, 5): skips.append(ulda.down(i, skips[-1], norms))     # the encoder from level 1, recording
-    bottom = F.gelu(ulda.enc[4](skips[-1]))
+    L = len(ulda.enc)
+    for i in range(1, L): skips.append(ulda.down(i, skips[-1], norms))     # the encoder from level 1, recording
+    bottom = F.gelu(ulda.enc[-1](skips[-1]))
     skips = ulda.bridge(skips, norms)
-    deep = ulda.decode(skips, bottom, norms, stop=2)                        # the decoder down to 1/16 scale ...
-    ulda.norm("dec", 4, ulda.dec[4](ulda.decode(skips, deep, norms, start=2, stop=4)), norms)   # ... and on to its last GroupNorm
+    deep = ulda.decode(skips, bottom, norms, stop=L - FINE)                 # the decoder down to 1/16 scale ...
+    ulda.norm("dec", L - 1, ulda.dec[L - 1](ulda.decode(skips, deep, norms, start=L - FINE, stop=L - 1)), norms)   # ... and on to its last GroupNorm
     return {**norms.given, **norms.recorded}, deep
 
 def tile_ulda(ulda, x:torch.Tensor, # (1,1,th,tw) a tile of one layer, float
@@ -223,9 +240,9 @@ def tile_ulda(ulda, x:torch.Tensor, # (1,1,th,tw) a tile of one layer, float
              ) -> torch.Tensor: # (1,8,th,tw) focus features
     "ULDA-Net on a tile: the fine levels computed here with the whole layer's statistics, the coarse ones taken from the whole-layer pass."
     norms, skips = Norms(given=stats), [x]
-    for i in range(3): skips.append(ulda.down(i, skips[-1], norms))        # the encoder down to 1/8 scale
+    for i in range(FINE): skips.append(ulda.down(i, skips[-1], norms))     # the encoder down to 1/8 scale
     skips = ulda.bridge(skips[1:], norms)                                   # channel attention: the whole layer's pooled vector
-    return torch.sigmoid(ulda.decode(skips, deep, norms, up, start=2))
+    return torch.sigmoid(ulda.decode(skips, deep, norms, up, start=len(ulda.enc) - FINE))
 
 @torch.inference_mode()
 def global_stats(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
@@ -284,9 +301,10 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
     if progress is not None: progress.reset(total=N + len(grid))
     stats = global_stats(m, stack, progress.update if progress is not None else None)
     focus, conf = torch.empty(1, H, W, device=stack.device), torch.empty(1, H, W, device=stack.device)
+    k = 2 ** (FINE + 1)                                                     # the scale of the whole layer's decoder map
     def job(part, feats, i, y0, y1, x0, x1, up):
         st, deep = stats[i]
-        feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // 16:y1 // 16, x0 // 16:x1 // 16], st, up)[0]
+        feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // k:y1 // k, x0 // k:x1 // k], st, up)[0]
     for ((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1)) in grid:
         part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
         feats = torch.empty(N, m.ulda.out_channels, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
@@ -315,17 +333,9 @@ def available_memory(device=None) -> int:
 
 CPU_BUDGET = 3 << 29 # bytes (1.5 GB): the default cap on the fast path's working memory on a CPU
 
-@lru_cache(maxsize=1)
-def _default_net(): return StackMFFV2()
-
-def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer, ConvGRU hidden channels)
-    "The widths the memory estimate scales with, read from `model` (the default network's when None)."
-    m = model if model is not None else _default_net()
-    return m.ulda.stem.out_channels, m.ulda.out_channels, m.gru.fwd.c_hidden
-
 def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None) -> int:
     "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself (fitted to `benchmarks/memory_model.py`)."
-    rows, (w0, c, ch) = strip_rows(n, h, w, workers), net_dims(model)
+    (w0, c, ch) = net_dims(model); rows = strip_rows(n, h, w, workers, hidden=ch)
     maps = 4 * (c + 2) * n * h * w                                          # float32 ULDA features (c a pixel and layer), scores, probabilities
     gru = 4 * ch * n * (rows + 4 * n) * w                                   # a strip's forward states (ch floats), per worker
     ulda = 13 * w0 * h * w                                                  # one layer's intermediates: 13 bytes per first-level channel (fitted)
