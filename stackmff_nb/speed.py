@@ -125,7 +125,7 @@ def gru_pass(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
         del g
         on_state(t, xh[:, C:, a:b])
 
-# %% ../nbs/10_speed.ipynb #f133e7ea
+# %% ../nbs/10_speed.ipynb #4037a771
 @lru_cache(maxsize=1)
 def _default_net(): return StackMFFV2()
 
@@ -210,7 +210,7 @@ def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, 
     return mean.float(), var.float()
 
 
-# %% ../nbs/10_speed.ipynb #3c686b9c
+# %% ../nbs/10_speed.ipynb #41d6b666
 FINE = 3 # encoder levels a tile computes itself (1/2 to 1/8 scale); the coarser ones come from the whole layer
 
 def layer_stats(ulda, x:torch.Tensor, # (1,1,H,W) one layer (float or integer), H, W multiples of 32
