@@ -53,20 +53,25 @@ def child(args):
     import torch
 
     import stackmff_nb as smn
+    import stackmff_nb.speed
+    if args.tile_budget: stackmff_nb.speed.TILE_BUDGET = args.tile_budget   # a knob of this benchmark: how large a tile may be
     torch.set_num_threads(os.cpu_count())
     st = smn.read_stack(args.stack)
     model = None
     if args.method == "stackmff":
         model = smn.load_model("official")
     t0 = time.perf_counter()
-    res = smn.fuse(st, model=model, method=args.method, impl=args.impl, tile=None if args.tile < 0 else args.tile, blend=args.blend)
+    res = smn.fuse(st, model=model, method=args.method, impl=args.impl, tile=None if args.tile < 0 else args.tile, blend=args.blend,
+                   max_memory=args.max_memory)
     secs = time.perf_counter() - t0
     if args.save: np.save(args.save, res.index)
     print(json.dumps({"seconds": secs, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
-def run(stack, method="stackmff", impl="fast", tile=-1, save=None, blend="select"):
+def run(stack, method="stackmff", impl="fast", tile=-1, save=None, blend="select", max_memory=None, tile_budget=None):
     cmd = [sys.executable, __file__, "--child", "--stack", str(stack), "--method", method, "--impl", impl, "--tile", str(tile), "--blend", blend]
     if save: cmd += ["--save", str(save)]
+    if max_memory: cmd += ["--max-memory", str(max_memory)]
+    if tile_budget: cmd += ["--tile-budget", str(tile_budget)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0: return {"error": (r.stderr.strip().splitlines() or ["killed"])[-1][:120]}
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -83,7 +88,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", action="store_true"); ap.add_argument("--stack"); ap.add_argument("--method", default="stackmff")
     ap.add_argument("--impl", default="fast"); ap.add_argument("--tile", type=int, default=-1); ap.add_argument("--save")
-    ap.add_argument("--blend", default="select")
+    ap.add_argument("--blend", default="select"); ap.add_argument("--max-memory", type=int); ap.add_argument("--tile-budget", type=int)
     ap.add_argument("--runs", type=int, default=5); ap.add_argument("--out", default=str(Path(__file__).with_name("results_cpu.md")))
     ap.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "stackmff-bench"))
     ap.add_argument("--quick", action="store_true", help="small cases only, 2 runs (a smoke test)")
@@ -91,7 +96,7 @@ def main():
     if args.child: return child(args)
     cases = CASES[:1] if args.quick else CASES
     runs = 2 if args.quick else args.runs
-    rows, fits = [], []
+    rows, fits, budget_rows = [], [], []
     for n, h, w in cases:
         folder = Path(args.data) / f"n{n}_{w}x{h}"; make_stack(folder, n, h, w)
         big = h * w > 6e6
@@ -104,7 +109,12 @@ def main():
         ratio = f"{ref['seconds'] / fast['seconds']:.2f}x" if ok(ref, fast) else "n/a"
         mem = f"{spline['rss_mb'] / fast['rss_mb']:.3f}" if ok(fast, spline) else "n/a"
         rows.append((n, f"{w}x{h}", r, *fmt(ref), *fmt(fast), ratio, *fmt(spline), mem, *fmt(lap)))
-        if "error" not in fast and not big: fits.append((n * h * w, fast["seconds"]))   # the 12 MP run is tiled
+        if "error" not in fast and not big: fits.append((n * h * w, fast["seconds"]))   # the 12 MP run may be tiled
+        if big:                                                              # the same with the memory a small machine would give it
+            from stackmff_nb.speed import memory_budget
+            big_tiles = measure(folder, r, impl="fast", blend="spline", tile_budget=memory_budget())
+            budget_rows += [(f"{n} x {w}x{h}", "at most 1.5 GB a tile (`TILE_BUDGET`, the default)", *fmt(spline)),
+                            (f"{n} x {w}x{h}", f"the whole budget, {memory_budget() / 2**30:.1f} GB (half the free memory)", *fmt(big_tiles))]
         print(rows[-1], flush=True)
     b = np.polyfit(np.log([f[0] for f in fits]), np.log([f[1] for f in fits]), 1)[0] if len(fits) > 1 else float("nan")
     # tiled against untiled on a 4 MP stack
@@ -125,6 +135,9 @@ def main():
              "| N | size | runs | faithful s | faithful MB | optimised s | optimised MB | speed-up | + spline s | + spline MB | spline / select MB | laplacian s | laplacian MB |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + ["| " + " | ".join(map(str, r)) + " |" for r in rows]
     lines += ["", f"Time of the optimised path against N*H*W over the untiled rows: exponent {b:.2f} (fitted on log-log; 1 = linear)."]
+    if budget_rows:
+        lines += ["", "Where the stack does not fit, how large its tiles may be (`auto_tile`, lesson 10): the same 12 MP stack, default compositing:", "",
+                  "| stack | tiles | seconds | peak MB |", "|---|---|---|---|"] + ["| " + " | ".join(map(str, r)) + " |" for r in budget_rows]
     if tile_rows:
         lines += ["", "| stack | untiled s | untiled MB | tiled (1024) s | tiled MB | index maps equal |", "|---|---|---|---|---|---|"]
         lines += ["| " + " | ".join(map(str, r)) + " |" for r in tile_rows]

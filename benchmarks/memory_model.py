@@ -28,9 +28,9 @@ def child(n, h, w):
     from stackmff_nb.speed import fast_bytes, fast_forward
     m, rng = load_model("default"), np.random.default_rng(0)
     x = torch.as_tensor(rng.integers(0, 256, (1, n, h, w), dtype=np.uint8))
-    fast_forward(m, torch.as_tensor(rng.integers(0, 256, (1, 2, 64, 64), dtype=np.uint8)))   # warm up the allocator and oneDNN
+    fast_forward(m, torch.as_tensor(rng.integers(0, 256, (1, 2, 64, 64), dtype=np.uint8)), keep=False)   # warm up the allocator, oneDNN
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    fast_forward(m, x)
+    fast_forward(m, x, keep=False)                                          # as `fuse` runs it: only the maps kept
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(dict(measured=peak - before, estimate=fast_bytes(n, h, w, torch.get_num_threads()), workers=torch.get_num_threads())))
 
@@ -47,7 +47,7 @@ def main():
                                       check=True).stdout.strip().splitlines()[-1])
         rows.append((n, f"{w}x{h}", r["workers"], r["measured"] / 2**20, r["estimate"] / 2**20, r["estimate"] / r["measured"])); print(rows[-1], flush=True)
     L = [f"# Memory of the untiled fast path: measured against `fast_bytes` ({os.cpu_count()} cores)", "",
-         "Produced by `python benchmarks/memory_model.py`: the rise of peak RSS during one `fast_forward` call, in a fresh process.", "",
+         "Produced by `python benchmarks/memory_model.py`: the rise of peak RSS during one `fast_forward(..., keep=False)` call (as `fuse` makes it), in a fresh process.", "",
          "| N | size | workers | measured MB | estimate MB | estimate / measured |", "|---|---|---|---|---|---|"]
     L += [f"| {n} | {s} | {k} | {m:.0f} | {e:.0f} | {q:.2f} |" for n, s, k, m, e, q in rows]
     Path(args.out).write_text("\n".join(L) + "\n"); print("\n".join(L))

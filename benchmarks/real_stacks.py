@@ -8,7 +8,7 @@ On every real stack shipped in the package (and Devernay's office scene, both tw
 - enfuse with its manual's focus-stacking recipe (`apt-get install enfuse`; skipped with a note
   where it is absent),
 
-each run as a whole command in a fresh process: the methods alternate within each round, the table
+each run as a whole command in a fresh process (the package byte-compiled first, as an installed one is): the methods alternate within each round, the table
 gives the median of `--runs` rounds and the peak RSS of the process (`os.wait4`). Quality is
 measured on lossless outputs: ours from the library call the command makes (the fused array before
 it is encoded), enfuse's from its TIFF. A figure of crops (where Eq. 8 leaves the most seams, and at
@@ -115,9 +115,13 @@ def main(argv=None):
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "real_stacks.md"))
     ap.add_argument("--figure", default=str(ROOT / "benchmarks" / "real_stacks.jpg"))
     args = ap.parse_args(argv)
+    import compileall
+
+    import stackmff_nb
     from stackmff_nb.composite import best_gradient, seams_and_detail
     from stackmff_nb.evaluate import psnr_ssim
     from stackmff_nb.io import read_image
+    compileall.compile_dir(str(Path(stackmff_nb.__file__).parent), quiet=1)   # bytecode, as an installed package has it
     enfuse = shutil.which("enfuse")
     if not enfuse: print("enfuse not found: its rows are left out (Debian: apt-get install enfuse)", flush=True)
     rows, panels = [], []

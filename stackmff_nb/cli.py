@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -25,7 +26,8 @@ from .core import StackError, colorize_index, is_device_error, resolve_device
 from .io import RAW_EXTS, list_images, read_exif, read_image, read_stack, save_figure, write_fusion, write_image
 
 # %% auto #0
-__all__ = ['subcommand', 'build_parser', 'at_least', 'byte_size', 'main', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd', 'synth']
+__all__ = ['subcommand', 'build_parser', 'at_least', 'byte_size', 'main', 'run', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd',
+           'synth']
 
 # %% ../nbs/19_cli.ipynb #ac35aced
 _COMMANDS = {}
@@ -80,6 +82,15 @@ def main(argv=None) -> int:
         print(f"stackmff-nb {args.command}: error: on {args.device}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
         return 2
 
+def run():
+    "The `stackmff-nb` program: `main`, then exit at once, without the interpreter's slow teardown of torch (`benchmarks/fuse_profile.md`)."
+    rc = main()
+    for f in (sys.stdout, sys.stderr):
+        try: f.flush()
+        except OSError: pass                                                 # a closed pipe: nothing more to say
+    logging.shutdown()
+    os._exit(rc)
+
 # %% ../nbs/19_cli.ipynb #9466df47
 def _demo_args(p):
     p.add_argument("-o", "--out", default="stackmff-demo", help="output folder (created; default: %(default)s)")
@@ -133,7 +144,8 @@ def _fuse_args(p):
                    help="'spline' (default) blends the chosen frames without seams; 'select' takes each pixel from one frame (Eq. 8; "
                         "the default with --compat official)")
     p.add_argument("--max-memory", type=byte_size, default=None, metavar="SIZE",
-                   help="memory the network may use before it works in tiles, e.g. 4G (default: half the available memory, at most 1.5G)")
+                   help="memory the network may use before it works in tiles, e.g. 4G "
+                        "(default: half the free memory; in a Dask worker, half its memory limit)")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
                    help="'bf16' runs the ConvGRU in bfloat16 (faster where the CPU or GPU has it; index maps differ a little); auto: fp32")
     p.add_argument("--impl", choices=["fast", "reference"], default="fast", help="'reference' runs the paper-faithful forward pass")

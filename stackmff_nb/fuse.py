@@ -80,8 +80,8 @@ def predict(model:StackMFFV2, # the network
             compat="default", # a `Compat` or its name: "default" (pad) or "official" (resize, as the authors do)
             device=None, # "cpu", "cuda", "mps", "auto"; None: where the model is
             impl:str="fast", # "fast" (10_speed) or "reference" (the paper-faithful forward pass)
-            tile=None, # None: tile only if memory requires; 0: never; an int: tile size in pixels
-            max_memory:int=None, # bytes the fast path may use (None: half the available memory, capped; see 10_speed)
+            tile=None, # None: tile only if memory requires; 0: never; an int (or rows, columns): tile size in pixels
+            max_memory:int=None, # bytes the fast path may use (None: `memory_budget`, half the free memory; see 10_speed)
             progress=None, # a tqdm bar (or None) for the fast path's layers, strips and tiles
             precision:str="auto", # "auto" (float32: see the precision table of 10_speed), "fp32" or "bf16" (the ConvGRU)
            ): # focus (H,W) float32 in [0,N-1], index (H,W) int64, confidence (H,W) float32 in [0,1]
@@ -97,8 +97,8 @@ def predict(model:StackMFFV2, # the network
     try:
         if impl == "reference":
             out = net(x)                                 # a NetOutput: (1,Hp,Wp) maps
-        elif tile: out = tiled_forward(net, x, tile=int(tile), progress=progress, precision=precision)
-        else: out = fast_forward(net, x, progress=progress, precision=precision)
+        elif tile: out = tiled_forward(net, x, tile=tile if isinstance(tile, tuple) else int(tile), progress=progress, precision=precision)
+        else: out = fast_forward(net, x, progress=progress, precision=precision, keep=False)   # only the maps a fuse uses
     except Exception as e:
         if not is_out_of_memory(e): raise
         where = "memory" if x.device.type == "cpu" else f"{x.device.type} memory"
@@ -138,7 +138,7 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
          impl:str="fast", # "fast" (same outputs, faster, less memory) or "reference" (the paper-faithful pass)
          tile=None, # None: tiles only when memory requires; 0: never; an int: tile size (multiple of 32)
          blend:str=None, # "select" (Eq. 8) or "spline" (seamless); None: "spline", or "select" with compat="official"
-         max_memory:int=None, # bytes the network may use before it tiles (None: half the available memory, capped)
+         max_memory:int=None, # bytes the network may use before it tiles (None: half the free memory)
          progress:bool=False, # progress bars (tqdm) for the network and the compositing
          precision:str="auto", # "auto", "fp32" or "bf16" (the ConvGRU in bfloat16; 10_speed measures what it changes)
         ) -> FusionResult:

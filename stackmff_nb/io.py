@@ -14,6 +14,8 @@ import os
 import re
 import tempfile
 import warnings
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -402,6 +404,19 @@ def read_tiff_stack(ts:TiffStack,
     frames = _check_dtype(path, frames)
     return Stack(frames, [str(path)] * len(frames), **phys)
 
+# %% ../nbs/01_io.ipynb #389eb243
+def _decoded(items:list, # (path, None) to decode, or (name, array) to check
+             raw:RawDevelopment, workers:int=None): # yields each item's (H,W[,C]) array
+    "The items' pixels in order: the first alone (it fixes a RAW stack's development), then a few decoded ahead on threads."
+    one = lambda it: read_image(it[0], alpha=True, raw=raw) if it[1] is None else _check_array(*it)
+    yield one(items[0])
+    workers = workers or min(4, os.cpu_count() or 1)                  # OpenCV, Pillow and LibRaw decode without the GIL
+    with ThreadPoolExecutor(workers) as ex:
+        ahead = deque(ex.submit(one, it) for it in items[1:1 + workers])
+        for it in items[1 + workers:]:
+            f = ahead.popleft().result(); ahead.append(ex.submit(one, it)); yield f   # at most `workers` frames decoded ahead
+        while ahead: yield ahead.popleft().result()
+
 # %% ../nbs/01_io.ipynb #7e68be98
 def read_stack(src, # folder, glob pattern, list of files, a z-stack TIFF or `TiffStack`, or an (N,H,W[,C]) array / list of arrays
                reverse:bool=False, # the files run far to near: reverse them
@@ -419,8 +434,7 @@ def read_stack(src, # folder, glob pattern, list of files, a z-stack TIFF or `Ti
     if not items: raise StackError("the stack is empty")
     if reverse: items = items[::-1]
     frames, mixed, alpha, raw = None, False, 0, RawDevelopment()     # filled in place: one copy of the pixels in memory
-    for k, (p, f) in enumerate(items):
-        f = read_image(p, alpha=True, raw=raw) if f is None else _check_array(p, f)
+    for k, ((p, _), f) in enumerate(zip(items, _decoded(items, raw))):
         if f.ndim == 3 and f.shape[2] == 4: f, alpha = f[..., :3], alpha + 1
         if f.ndim == 3 and f.shape[2] == 1: f = f[..., 0]
         if frames is None: frames, first = np.empty((len(items), *f.shape), f.dtype), p

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,10 +25,10 @@ from .regression import layer_confidence, soft_argmax
 from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'FINE', 'CPU_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'net_dims',
+__all__ = ['PRECISIONS', 'FINE', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'net_dims',
            'strip_budget', 'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats', 'tile_ulda',
-           'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'fast_bytes',
-           'auto_tile']
+           'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'memory_budget',
+           'fast_bytes', 'even_tile', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -136,43 +137,53 @@ def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer
 
 
 # %% ../nbs/10_speed.ipynb #cefd6ec1
-def _gru_scores(model:StackMFFV2, feats:torch.Tensor, a:int=0, b:int=None) -> torch.Tensor:
-    "Scores on rows a:b of `feats` (N,C,H,W): the forward states are kept, each backward state becomes its score at once."
-    N, _, H, W = feats.shape; b = H if b is None else b
-    fwd, scores = [None] * N, torch.empty(1, N, b - a, W, device=feats.device)
-    def keep(t, h): fwd[t] = h.clone()
-    def score(t, h):
-        scores[0, t] = torch.add(fwd[t], h).amax(1)[0]; fwd[t] = None                # free the forward state
-    gru_pass(model.gru.fwd, feats, range(N), keep, a, b)
-    gru_pass(model.gru.bwd, feats, reversed(range(N)), score, a, b)
-    return scores
+def _strip_jobs(model:StackMFFV2, feats:torch.Tensor, # (N,C,h,W) the strip with its halo
+                a:int, b:int, # the rows wanted
+                scores:torch.Tensor, # (1,N,b-a,W) filled with the scores of rows a:b
+                done=None) -> list: # done() is called once, by the job that finishes second
+    "The forward and the backward pass of one strip as two jobs that meet in the middle: neither waits for the other."
+    N = feats.shape[0]; kept, left, lock = {}, [2], threading.Lock()
+    def meet(d, t, h):                                                       # d: 0 forward, 1 backward; h is overwritten next step
+        with lock:
+            other = kept.pop((1 - d, t), None)
+            if other is None: kept[d, t] = h.clone()                          # the first of the two states of layer t waits
+        if other is not None: scores[0, t] = torch.add(other, h).amax(1)[0]   # the second makes the score and frees the first
+    def run(d):
+        gru_pass(model.gru.bwd if d else model.gru.fwd, feats, reversed(range(N)) if d else range(N), partial(meet, d), a, b)
+        with lock: left[0] -= 1; last = not left[0]
+        if last and done: done()
+    return [partial(run, 0), partial(run, 1)]
 
 def strip_budget(device:torch.device) -> int:
-    "Bytes of forward states per GRU strip: 32 MB on a CPU (they stay in cache), an eighth of the free memory on an accelerator (few, large strips)."
+    "Bytes of states per GRU strip: 32 MB on a CPU, an eighth of the free memory on an accelerator (few, large strips)."
     return 32 << 20 if device.type == "cpu" else available_memory(device) // 8
 
 def strip_rows(n:int, h:int, w:int, workers:int=1, budget:int=32 << 20,
                hidden:int=None) -> int: # hidden: the ConvGRU's channels (the default network's when None)
-    "Rows per GRU strip: forward states of about `budget` bytes, at least 8N rows (the 2N-row halo costs at most 25%), one strip per worker at least."
-    rows = max(8 * n, budget // (4 * (hidden or net_dims()[2]) * n * w))   # float32 forward states
-    return max(1, min(rows, -(-h // workers)))
+    "Rows per GRU strip: states of about `budget` bytes, at least 8N rows (the 2N-row halo costs at most 25%), one strip per two workers at least."
+    rows = max(8 * n, budget // (4 * (hidden or net_dims()[2]) * n * w))   # float32 states
+    strips = max(-(-workers // 2), h // rows)                               # two jobs a strip; fewer, taller strips over more halos
+    return max(1, -(-h // strips))
 
+# %% ../nbs/10_speed.ipynb #c121e611
 def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,C,H,W) channels-last, C = model.ulda.out_channels
                rows:int=None, # rows per horizontal strip (default: `strip_rows`)
                workers:int=None,
                span:tuple=None, # (a, b): only rows a:b are wanted (default: all)
-               tick=None, # called once per finished strip
-              ) -> torch.Tensor: # (1,N,b-a,W) inter-layer scores
-    "The bidirectional ConvGRU's scores, on horizontal strips run side by side."
+               tick=None, # called once per finished pass: two per strip
+               on_strip=None, # on_strip(s, e, scores) gets each strip's (1,N,e-s,W) scores of rows s:e, in its thread, instead of `out`
+              ) -> torch.Tensor: # (1,N,b-a,W) inter-layer scores (None with `on_strip`)
+    "The bidirectional ConvGRU's scores: each horizontal strip's two directions as two jobs, all run side by side."
     N, _, H, W = feats.shape; a, b = span or (0, H)
     workers = workers or _workers(feats); rows = rows or strip_rows(N, b - a, W, workers, strip_budget(feats.device), model.gru.fwd.c_hidden)
     # after N steps a state depends on rows at most 2N away (each step: a 3x3 gate convolution, then a
     # 3x3 convolution of the gated state), so a strip with 2N more rows on each side gives exact scores
-    out = torch.empty(1, N, b - a, W, device=feats.device)
-    def job(s, e):
+    out = torch.empty(1, N, b - a, W, device=feats.device) if on_strip is None else None
+    def jobs(s, e):
         s0, e0 = max(0, s - 2 * N), min(H, e + 2 * N)
-        out[:, :, s - a:e - a] = _gru_scores(model, feats[:, :, s0:e0], s - s0, e - s0)
-    parallel([partial(job, s, min(b, s + rows)) for s in range(a, b, rows)], workers, tick)
+        sc = out[:, :, s - a:e - a] if out is not None else torch.empty(1, N, e - s, W, device=feats.device)
+        return _strip_jobs(model, feats[:, :, s0:e0], s - s0, e - s0, sc, done=on_strip and partial(on_strip, s, e, sc))
+    parallel([j for s in range(a, b, rows) for j in jobs(s, min(b, s + rows))], workers, tick)
     return out
 
 # %% ../nbs/10_speed.ipynb #e8b72f2f
@@ -191,16 +202,22 @@ def fast_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H and W mult
                  rows:int=None, # rows per GRU strip (default: `strip_rows`)
                  progress=None, # a tqdm bar (or None): counts the layers, then the GRU strips
                  precision:str="fp32", # "bf16": the ConvGRU in bfloat16 (ULDA-Net stays float32); see the precision table
-                ) -> NetOutput: # focus, confidence, scores and probs (no features: they are freed)
+                 keep:bool=True, # False: scores and probabilities strip by strip, only the focus and confidence maps kept
+                ) -> NetOutput: # focus, confidence, and (with `keep`) scores and probs; no features: they are freed
     "Scores, probabilities, expected index and confidence as `model(stack)` gives them, faster and in less memory."
     check_shape(stack, "B N H W", "stack", B=1); N, H, W = stack.shape[1:]
     m = _channels_last(model); tick = progress.update if progress is not None else None
     rows = rows or strip_rows(N, H, W, _workers(stack), strip_budget(stack.device), model.gru.fwd.c_hidden)
-    if progress is not None: progress.reset(total=N + -(-H // rows))
-    gm = gru_model(m, precision)
-    scores = gru_scores(gm, _as_dtype_of(ulda_features(m, stack, tick=tick), gm), rows, tick=tick)
-    probs = model.probabilities(scores)
-    return NetOutput(focus=soft_argmax(probs), confidence=layer_confidence(probs), scores=scores, probs=probs)
+    if progress is not None: progress.reset(total=N + 2 * -(-H // rows))    # layers, then two passes a strip
+    gm = gru_model(m, precision); feats = _as_dtype_of(ulda_features(m, stack, tick=tick), gm)
+    if keep:
+        scores = gru_scores(gm, feats, rows, tick=tick); probs = model.probabilities(scores)
+        return NetOutput(focus=soft_argmax(probs), confidence=layer_confidence(probs), scores=scores, probs=probs)
+    focus, conf = (torch.empty(1, H, W, device=stack.device) for _ in range(2))
+    def regress(s, e, scores):                                               # Eq. 6-7 per pixel: a strip needs only its own scores
+        probs = model.probabilities(scores); focus[:, s:e] = soft_argmax(probs); conf[:, s:e] = layer_confidence(probs)
+    gru_scores(gm, feats, rows, tick=tick, on_strip=regress)
+    return NetOutput(focus=focus, confidence=conf)
 
 # %% ../nbs/10_speed.ipynb #849c5457
 def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, var of their union
@@ -287,17 +304,18 @@ def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
 # %% ../nbs/10_speed.ipynb #391557d2
 @torch.inference_mode()
 def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
-                  tile:int=512, # tile size (a multiple of 32)
+                  tile=512, # tile size, or (rows, columns): multiples of 32
                   margin:int=128, # overlap kept out of each tile's core
                   workers:int=None,
                   progress=None, # a tqdm bar (or None): counts the first pass's layers, then the tiles
                   precision:str="fp32", # "bf16": the ConvGRU in bfloat16
                  ) -> NetOutput: # focus and confidence, (1,H,W) each; only these maps are kept, to bound memory
     "The expected index computed tile by tile, with global statistics shared by all tiles."
-    if tile % 32 or margin % 32: raise StackError(f"tile ({tile}) and margin ({margin}) must be multiples of 32")
+    th, tw = (tile, tile) if isinstance(tile, int) else tile
+    if th % 32 or tw % 32 or margin % 32: raise StackError(f"tile ({tile}) and margin ({margin}) must be multiples of 32")
     N, H, W = stack.shape[1:]
     m = _channels_last(model); workers = workers or _workers(stack); gm = gru_model(m, precision)
-    grid = [(ty, tx) for ty in tile_grid(H, tile, margin) for tx in tile_grid(W, tile, margin)]
+    grid = [(ty, tx) for ty in tile_grid(H, th, margin) for tx in tile_grid(W, tw, margin)]
     if progress is not None: progress.reset(total=N + len(grid))
     stats = global_stats(m, stack, progress.update if progress is not None else None)
     focus, conf = torch.empty(1, H, W, device=stack.device), torch.empty(1, H, W, device=stack.device)
@@ -331,27 +349,56 @@ def available_memory(device=None) -> int:
     except OSError: pass
     return 4 << 30
 
-CPU_BUDGET = 3 << 29 # bytes (1.5 GB): the default cap on the fast path's working memory on a CPU
+def _dask_worker_limit():
+    "The memory limit of the Dask worker this runs in (its share of the machine), or None outside one."
+    dist = sys.modules.get("distributed")                                  # imported only where a batch runs on Dask
+    if dist is None: return None
+    try: return dist.get_worker().memory_manager.memory_limit or None
+    except (ValueError, AttributeError): return None                      # not in a worker, or a Dask without the attribute
 
+def memory_budget(device=None) -> int:
+    "Bytes the fast path may use when the user sets none: half the memory free now (within a Dask worker, of its limit too)."
+    device = torch.device(device or "cpu"); free = available_memory(device)
+    limit = _dask_worker_limit() if device.type == "cpu" else None
+    return min(free, limit or free) // 2
+
+# %% ../nbs/10_speed.ipynb #1f020f57
 def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None) -> int:
     "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself (fitted to `benchmarks/memory_model.py`)."
     (w0, c, ch) = net_dims(model); rows = strip_rows(n, h, w, workers, hidden=ch)
-    maps = 4 * (c + 2) * n * h * w                                          # float32 ULDA features (c a pixel and layer), scores, probabilities
-    gru = 4 * ch * n * (rows + 4 * n) * w                                   # a strip's forward states (ch floats), per worker
-    ulda = 13 * w0 * h * w                                                  # one layer's intermediates: 13 bytes per first-level channel (fitted)
-    return maps + workers * (gru + ulda) + (64 << 20)
+    maps = 4 * c * n * h * w + 8 * h * w                                    # float32 ULDA features (c a pixel and layer); focus, confidence
+    gru = 4 * (ch + 3) * n * (rows + 4 * n) * w                             # a strip's states (ch floats), its scores and probabilities
+    ulda = 16 * w0 * h * w                                                  # one layer's intermediates: 16 bytes per first-level channel (fitted)
+    return maps + -(-workers // 2) * gru + workers * ulda + (64 << 20)      # a strip in flight per two workers (its two passes)
+
+TILE_BUDGET = 3 << 29 # bytes (1.5 GB): the most one tile's working memory gets on a CPU (larger tiles measured slower)
+
+def even_tile(size:int, k:int, margin:int=128) -> int:
+    "The tile that covers `size` pixels in `k` tiles along an axis: an even share of the cores, plus both margins, a multiple of 32."
+    return size if k <= 1 else min(size, -(-(-(-size // k) + 2 * margin) // 32) * 32)
 
 def auto_tile(n:int, h:int, w:int,
-              budget:int=None, # bytes for the fast path's working memory (a user's --max-memory); default: see below
+              budget:int=None, # bytes for the fast path's working memory (a user's --max-memory); None: `memory_budget`
               workers:int=None,
               device=None, # where the stack is computed: the budget is a share of its free memory
               model=None, # the network whose widths set the estimate (the default network's when None)
-             ) -> int:
-    "None if the whole (h,w) image fits in the memory budget, else the largest square tile (multiple of 32) that does."
+              margin:int=128,
+             ) -> tuple: # None, or the tile (rows, columns)
+    "None if the whole (h,w) image fits in the memory budget, else the tiles that fit and compute the fewest pixels."
     device = torch.device(device or "cpu")
-    if device.type == "cpu": budget, workers = budget or min(available_memory() // 2, CPU_BUDGET), workers or torch.get_num_threads()
-    else: budget, workers = budget or available_memory(device) // 2, 1     # one stream of work; no 1 GB cap on a GPU's own memory
+    budget = budget or memory_budget(device)
+    workers = (workers or torch.get_num_threads()) if device.type == "cpu" else 1   # one stream of work on an accelerator
     if fast_bytes(n, h, w, workers, model) <= budget: return None
-    t = 448
-    while t + 32 < max(h, w) and fast_bytes(n, t + 32, t + 32, workers, model) <= budget: t += 32
-    return t
+    if device.type == "cpu": budget = min(budget, TILE_BUDGET)             # tiles of 12 MP x 24: 1.3x faster than tiles of 9 GB
+    best, small = None, 2 * margin + 32                                     # a tile's core is at least 32 pixels
+    for ky in range(1, h // 32 + 1):                                        # k tiles along an axis: ceil(size/k) cores plus margins
+        th = even_tile(h, ky, margin)
+        if ky > 1 and th < small: break
+        for kx in range(1, w // 32 + 1):
+            tw = even_tile(w, kx, margin)
+            if kx > 1 and tw < small: break
+            if fast_bytes(n, th, tw, workers, model) > budget: continue    # more tiles along x might fit
+            cost = len(tile_grid(h, th, margin)) * th * len(tile_grid(w, tw, margin)) * tw   # the pixels ULDA-Net computes
+            if best is None or cost < best[0]: best = (cost, (th, tw))
+            break                                                           # more tiles along x would only cost more
+    return best[1] if best else (min(h, 448), min(w, 448))                  # nothing fits: small tiles, as small as is sensible
