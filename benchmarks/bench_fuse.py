@@ -61,16 +61,14 @@ def child(args):
     if args.method == "stackmff":
         model = smn.load_model("official")
     t0 = time.perf_counter()
-    res = smn.fuse(st, model=model, method=args.method, impl=args.impl, tile=None if args.tile < 0 else args.tile, blend=args.blend,
-                   max_memory=args.max_memory)
+    res = smn.fuse(st, model=model, method=args.method, impl=args.impl, tile=None if args.tile < 0 else args.tile, blend=args.blend)
     secs = time.perf_counter() - t0
     if args.save: np.save(args.save, res.index)
     print(json.dumps({"seconds": secs, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
-def run(stack, method="stackmff", impl="fast", tile=-1, save=None, blend="select", max_memory=None, tile_budget=None):
+def run(stack, method="stackmff", impl="fast", tile=-1, save=None, blend="select", tile_budget=None):
     cmd = [sys.executable, __file__, "--child", "--stack", str(stack), "--method", method, "--impl", impl, "--tile", str(tile), "--blend", blend]
     if save: cmd += ["--save", str(save)]
-    if max_memory: cmd += ["--max-memory", str(max_memory)]
     if tile_budget: cmd += ["--tile-budget", str(tile_budget)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0: return {"error": (r.stderr.strip().splitlines() or ["killed"])[-1][:120]}
@@ -88,7 +86,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", action="store_true"); ap.add_argument("--stack"); ap.add_argument("--method", default="stackmff")
     ap.add_argument("--impl", default="fast"); ap.add_argument("--tile", type=int, default=-1); ap.add_argument("--save")
-    ap.add_argument("--blend", default="select"); ap.add_argument("--max-memory", type=int); ap.add_argument("--tile-budget", type=int)
+    ap.add_argument("--blend", default="select"); ap.add_argument("--tile-budget", type=int)
     ap.add_argument("--runs", type=int, default=5); ap.add_argument("--out", default=str(Path(__file__).with_name("results_cpu.md")))
     ap.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "stackmff-bench"))
     ap.add_argument("--quick", action="store_true", help="small cases only, 2 runs (a smoke test)")
@@ -110,7 +108,7 @@ def main():
         mem = f"{spline['rss_mb'] / fast['rss_mb']:.3f}" if ok(fast, spline) else "n/a"
         rows.append((n, f"{w}x{h}", r, *fmt(ref), *fmt(fast), ratio, *fmt(spline), mem, *fmt(lap)))
         if "error" not in fast and not big: fits.append((n * h * w, fast["seconds"]))   # the 12 MP run may be tiled
-        if big:                                                              # the same with the memory a small machine would give it
+        if big:                                                              # the same with tiles as large as the whole budget allows
             from stackmff_nb.speed import memory_budget
             big_tiles = measure(folder, r, impl="fast", blend="spline", tile_budget=memory_budget())
             budget_rows += [(f"{n} x {w}x{h}", "at most 1.5 GB a tile (`TILE_BUDGET`, the default)", *fmt(spline)),

@@ -97,7 +97,7 @@ def predict(model:StackMFFV2, # the network
     try:
         if impl == "reference":
             out = net(x)                                 # a NetOutput: (1,Hp,Wp) maps
-        elif tile: out = tiled_forward(net, x, tile=tile if isinstance(tile, tuple) else int(tile), progress=progress, precision=precision)
+        elif tile: out = tiled_forward(net, x, tile=tile, progress=progress, precision=precision)
         else: out = fast_forward(net, x, progress=progress, precision=precision, keep=False)   # only the maps a fuse uses
     except Exception as e:
         if not is_out_of_memory(e): raise
@@ -136,7 +136,7 @@ def fuse(stack, # Stack, folder, glob, list of files or arrays, or (N,H,W[,C]) a
          compat="default", # "official" (or a `Compat`) reproduces the authors' pipeline (resize, string sort, 8-bit)
          reverse:bool=False, # the stack runs far to near
          impl:str="fast", # "fast" (same outputs, faster, less memory) or "reference" (the paper-faithful pass)
-         tile=None, # None: tiles only when memory requires; 0: never; an int: tile size (multiple of 32)
+         tile=None, # None: tiles only when memory requires; 0: never; an int, or (rows, columns): tile size (multiples of 32)
          blend:str=None, # "select" (Eq. 8) or "spline" (seamless); None: "spline", or "select" with compat="official"
          max_memory:int=None, # bytes the network may use before it tiles (None: half the free memory)
          progress:bool=False, # progress bars (tqdm) for the network and the compositing

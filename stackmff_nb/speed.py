@@ -25,10 +25,10 @@ from .regression import layer_confidence, soft_argmax
 from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'FINE', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass', 'net_dims',
-           'strip_budget', 'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats', 'tile_ulda',
-           'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory', 'memory_budget',
-           'fast_bytes', 'even_tile', 'auto_tile']
+__all__ = ['PRECISIONS', 'FINE', 'MARGIN', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass',
+           'net_dims', 'strip_budget', 'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats',
+           'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory',
+           'memory_budget', 'fast_bytes', 'even_tile', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -271,6 +271,8 @@ def global_stats(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multipl
     return out
 
 # %% ../nbs/10_speed.ipynb #3d513fa0
+MARGIN = 128 # pixels of overlap a tile computes but does not keep: what ULDA-Net needs to match the whole image
+
 def tile_grid(size:int, tile:int, margin:int) -> list:
     "Tiles along one axis: (start, stop) of the computed window and (start, stop) of the kept core; starts on multiples of 32."
     if tile >= size: return [((0, size), (0, size))]
@@ -305,13 +307,13 @@ def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
 @torch.inference_mode()
 def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
                   tile=512, # tile size, or (rows, columns): multiples of 32
-                  margin:int=128, # overlap kept out of each tile's core
+                  margin:int=MARGIN, # overlap kept out of each tile's core
                   workers:int=None,
                   progress=None, # a tqdm bar (or None): counts the first pass's layers, then the tiles
                   precision:str="fp32", # "bf16": the ConvGRU in bfloat16
                  ) -> NetOutput: # focus and confidence, (1,H,W) each; only these maps are kept, to bound memory
     "The expected index computed tile by tile, with global statistics shared by all tiles."
-    th, tw = (tile, tile) if isinstance(tile, int) else tile
+    th, tw = (int(t) for t in tile) if isinstance(tile, (tuple, list)) else (int(tile),) * 2
     if th % 32 or tw % 32 or margin % 32: raise StackError(f"tile ({tile}) and margin ({margin}) must be multiples of 32")
     N, H, W = stack.shape[1:]
     m = _channels_last(model); workers = workers or _workers(stack); gm = gru_model(m, precision)
@@ -373,16 +375,18 @@ def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None) -> int:
 
 TILE_BUDGET = 3 << 29 # bytes (1.5 GB): the most one tile's working memory gets on a CPU (larger tiles measured slower)
 
-def even_tile(size:int, k:int, margin:int=128) -> int:
+def even_tile(size:int, k:int, margin:int=MARGIN) -> int:
     "The tile that covers `size` pixels in `k` tiles along an axis: an even share of the cores, plus both margins, a multiple of 32."
-    return size if k <= 1 else min(size, -(-(-(-size // k) + 2 * margin) // 32) * 32)
+    if k <= 1: return size
+    core = -(-size // k)
+    return min(size, -(-(core + 2 * margin) // 32) * 32)
 
 def auto_tile(n:int, h:int, w:int,
               budget:int=None, # bytes for the fast path's working memory (a user's --max-memory); None: `memory_budget`
               workers:int=None,
               device=None, # where the stack is computed: the budget is a share of its free memory
               model=None, # the network whose widths set the estimate (the default network's when None)
-              margin:int=128,
+              margin:int=MARGIN,
              ) -> tuple: # None, or the tile (rows, columns)
     "None if the whole (h,w) image fits in the memory budget, else the tiles that fit and compute the fewest pixels."
     device = torch.device(device or "cpu")
