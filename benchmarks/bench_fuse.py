@@ -50,10 +50,9 @@ def cpu_name():
 
 def child(args):
     "One measured run: read the stack, fuse, report seconds and peak RSS as JSON."
-    import torch
-
-    import stackmff_nb as smn
+    import stackmff_nb as smn  # noqa: I001 (first: it sets torch's allocator up, huge pages, before torch loads)
     import stackmff_nb.speed
+    import torch
     if args.tile_budget: stackmff_nb.speed.TILE_BUDGET = args.tile_budget   # a knob of this benchmark: how large a tile may be
     torch.set_num_threads(os.cpu_count())
     st = smn.read_stack(args.stack)

@@ -137,6 +137,13 @@ def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer
 
 
 # %% ../nbs/10_speed.ipynb #cefd6ec1
+def _channel_max(s:torch.Tensor) -> torch.Tensor: # (B,C,H,W) -> (B,H,W)
+    "The maximum over channels by halving: exact, and 1.6x quicker than `amax(1)` on a channels-last map of 16 channels."
+    while s.shape[1] > 1:
+        k = s.shape[1] // 2; m = torch.maximum(s[:, :k], s[:, k:2 * k])
+        s = m if s.shape[1] % 2 == 0 else torch.cat([m, s[:, 2 * k:]], 1)
+    return s[:, 0]
+
 def _strip_jobs(model:StackMFFV2, feats:torch.Tensor, # (N,C,h,W) the strip with its halo
                 a:int, b:int, # the rows wanted
                 scores:torch.Tensor, # (1,N,b-a,W) filled with the scores of rows a:b
@@ -147,7 +154,7 @@ def _strip_jobs(model:StackMFFV2, feats:torch.Tensor, # (N,C,h,W) the strip with
         with lock:
             other = kept.pop((1 - d, t), None)
             if other is None: kept[d, t] = h.clone()                          # the first of the two states of layer t waits
-        if other is not None: scores[0, t] = torch.add(other, h).amax(1)[0]   # the second makes the score and frees the first
+        if other is not None: scores[0, t] = _channel_max(torch.add(other, h))[0]   # the second makes the score and frees the first
     def run(d):
         gru_pass(model.gru.bwd if d else model.gru.fwd, feats, reversed(range(N)) if d else range(N), partial(meet, d), a, b)
         with lock: left[0] -= 1; last = not left[0]
@@ -241,7 +248,9 @@ def layer_stats(ulda, x:torch.Tensor, # (1,1,H,W) one layer (float or integer), 
         return ulda.stem(as_float(x[:, :, a0:b0]))[:, :, a - a0:b - a0]
     st0 = _merge_stats([((b - a) * x.shape[3], *group_stats(stem(a, b), gn.num_groups)) for a, b in bands])
     norms = Norms(given={"enc_norm.0": st0})
-    skips = [torch.cat([F.gelu(F.max_pool2d(group_norm(stem(a, b), gn, *st0), 2)) for a, b in bands], 2)]   # (1,8,H/2,W/2)
+    skip = x.new_empty(1, gn.num_channels, H // 2, x.shape[3] // 2, dtype=torch.float32).contiguous(memory_format=torch.channels_last)
+    for a, b in bands: skip[:, :, a // 2:b // 2] = F.gelu(F.max_pool2d(group_norm(stem(a, b), gn, *st0), 2))   # (1,8,H/2,W/2)
+    skips = [skip]
     L = len(ulda.enc)
     for i in range(1, L): skips.append(ulda.down(i, skips[-1], norms))     # the encoder from level 1, recording
     bottom = F.gelu(ulda.enc[-1](skips[-1]))
@@ -295,12 +304,13 @@ def _global_grid(n_out:int, off_out:int, n_in:int, off_in:int, g_in:int, g_out:i
 
 def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
     "An `up` for ULDA-Net on a tile (th,tw) at (y0,x0) of an (H,W) image that samples as the whole image would."
-    def up(t): # (B,C,h,w) -> (B,C,2h,2w)
+    def up(t): # (B,C,h,w) -> (B,C,2h,2w), channels-last
         h, w = t.shape[-2:]; s = th // h
         r0, r1, wr = _global_grid(2 * h, 2 * y0 // s, h, y0 // s, H // s, 2 * H // s, t.device)
         c0, c1, wc = _global_grid(2 * w, 2 * x0 // s, w, x0 // s, W // s, 2 * W // s, t.device)
-        t = t[:, :, r0] * (1 - wr)[:, None] + t[:, :, r1] * wr[:, None]
-        return t[..., c0] * (1 - wc) + t[..., c1] * wc
+        x, wc, wr = t.permute(0, 2, 3, 1), wc[:, None], wr[:, None, None]   # (B,h,w,C): gathers copy whole pixels and rows
+        x = x.index_select(2, c0).mul_(1 - wc).addcmul_(x.index_select(2, c1), wc)     # columns, then rows, as F.interpolate weighs
+        return x.index_select(1, r0).mul_(1 - wr).addcmul_(x.index_select(1, r1), wr).permute(0, 3, 1, 2)
     return up
 
 # %% ../nbs/10_speed.ipynb #391557d2
