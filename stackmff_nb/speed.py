@@ -25,10 +25,10 @@ from .regression import layer_confidence, soft_argmax
 from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'FINE', 'MARGIN', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_features', 'gru_pass',
-           'net_dims', 'strip_budget', 'strip_rows', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats',
-           'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory',
-           'memory_budget', 'fast_bytes', 'even_tile', 'auto_tile']
+__all__ = ['PRECISIONS', 'FINE', 'MARGIN', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_into', 'ulda_features',
+           'gru_chunk', 'Buffers', 'gru_pass', 'net_dims', 'strip_budget', 'strip_rows', 'gru_scores', 'gru_model',
+           'fast_forward', 'layer_stats', 'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward',
+           'available_memory', 'memory_budget', 'fast_bytes', 'even_tile', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -80,12 +80,22 @@ def release_memory():
 # %% ../nbs/10_speed.ipynb #b89f5648
 def _workers(t:torch.Tensor) -> int: return torch.get_num_threads() if t.device.type == "cpu" else 1
 
+def ulda_into(ulda, x:torch.Tensor, # (1,1,H,W) one layer, float
+              out:torch.Tensor, # (1,C,H,W) where the features go (a layer of the features), C = ulda.out_channels
+              norms=None): # a `Norms` (default: statistics computed row-wise, as `ULDANet.forward` with `Norms()`)
+    "ULDA-Net on one layer, its last up-sampling and sigmoid done in `out`: no full-resolution map of C channels besides it."
+    norms, L = norms or Norms(), len(ulda.enc)
+    skips, bottom = ulda.encode(x, norms); skips = ulda.bridge(skips, norms)
+    y = ulda.head(ulda.rise(L - 1, ulda.decode(skips, bottom, norms, stop=L - 1), skips[0], norms))   # (1,C,H/2,W/2) logits
+    torch.ops.aten.upsample_bilinear2d.out(y, list(out.shape[-2:]), True, None, None, out=out)          # as `ulda.up`, into `out`
+    return out.sigmoid_()
+
 def ulda_features(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W) float in [0,1], or uint8/uint16
                   workers:int=None, tick=None) -> torch.Tensor: # (N,C,H,W) channels-last, C = model.ulda.out_channels
     "ULDA-Net on one layer per job, the jobs spread over `workers` threads; statistics summed row-wise (`Norms`)."
     N, H, W = stack.shape[1:]
     feats = torch.empty(N, model.ulda.out_channels, H, W, device=stack.device).contiguous(memory_format=torch.channels_last)
-    def job(i): feats[i] = model.features(as_float(stack[:, i:i + 1]), norms=Norms())[0, 0]  # (1,1,H,W) -> (C,H,W)
+    def job(i): ulda_into(model.ulda, as_float(stack[:, i:i + 1]), feats[i:i + 1])
     parallel([partial(job, i) for i in range(N)], workers or _workers(stack), tick)
     return feats
 
@@ -95,36 +105,64 @@ def _fused_ok() -> bool:
     try:
         with torch.no_grad():
             w, x = torch.linspace(-1, 1, 36).view(2, 2, 3, 3), torch.linspace(0, 1, 32).view(1, 2, 4, 4)
-            y = torch.ops.mkldnn._convolution_pointwise(x, w, None, [1, 1], [1, 1], [1, 1], 1, "tanh", [], "")
-            return torch.allclose(y, torch.tanh(F.conv2d(x, w, padding=1)), atol=1e-6)
+            y = torch.ops.mkldnn._convolution_pointwise(x, w, None, [0, 1], [1, 1], [1, 1], 1, "tanh", [], "")
+            return torch.allclose(y, torch.tanh(F.conv2d(x, w, padding=(0, 1))), atol=1e-6)
     except Exception: return False                                          # absent or changed: plain conv2d
 
 _FUSED = _fused_ok()
 
 def _conv_act(x:torch.Tensor, conv:nn.Conv2d, act:str) -> torch.Tensor:
-    "`act(conv(x))`, as one oneDNN call on CPU where PyTorch has it (`act`: 'sigmoid' or 'tanh')."
+    "`act(conv(x))` with no padding of rows (the caller's buffers hold them), as one oneDNN call on CPU where PyTorch has it."
+    padding = (0, conv.padding[1])
     if _FUSED and x.device.type == "cpu" and x.dtype == torch.float32:
-        return torch.ops.mkldnn._convolution_pointwise(x, conv.weight, conv.bias, list(conv.padding), list(conv.stride),
+        return torch.ops.mkldnn._convolution_pointwise(x, conv.weight, conv.bias, list(padding), list(conv.stride),
                                                        list(conv.dilation), conv.groups, act, [], "")
-    return getattr(conv(x), act + "_")()
+    return getattr(F.conv2d(x, conv.weight, conv.bias, conv.stride, padding, conv.dilation, conv.groups), act + "_")()
+
+def gru_chunk(w:int, device) -> int:
+    "Rows per chunk of a GRU step: about 32K pixels on a CPU, so a chunk's maps stay in its core's cache; the whole window on an accelerator."
+    return max(4, (1 << 15) // w) if torch.device(device).type == "cpu" else 1 << 30
+
+class Buffers:
+    "Tensors taken and given back, reused by shape: a fresh tensor costs a page fault for each page of it the first time it is written."
+    def __init__(self): self.free, self.lock = {}, threading.Lock()
+    def take(self, shape:tuple, like:torch.Tensor, zero:bool=False) -> torch.Tensor: # channels-last, of like's dtype and device
+        key = (tuple(shape), like.dtype, like.device)
+        with self.lock: free = self.free.get(key); t = free.pop() if free else None
+        if t is None: t = torch.empty(shape, dtype=like.dtype, device=like.device).contiguous(memory_format=torch.channels_last)
+        return t.zero_() if zero else t
+    def give(self, *ts):
+        with self.lock:
+            for t in ts: self.free.setdefault((tuple(t.shape), t.dtype, t.device), []).append(t)
 
 def gru_pass(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
              order, # the layer order: range(N) forwards, reversed(range(N)) backwards
              on_state, # called as on_state(t, h) with each new state on rows a:b, (1,C_h,b-a,W); overwritten next step
-             a:int=0, b:int=None): # the rows whose states are wanted
-    "One direction of a ConvGRU with its inputs in two reused buffers, each step on the rows later steps still need."
-    N, C, H, W = feats.shape; Ch = cell.c_hidden; b = H if b is None else b
-    xh = feats.new_zeros(1, C + Ch, H, W).contiguous(memory_format=torch.channels_last)   # [x_t, h]
-    xr = torch.empty_like(xh)                                                            # [x_t, r*h]
+             a:int=0, b:int=None, # the rows whose states are wanted
+             chunk:int=None, # rows per chunk (default: `gru_chunk`)
+             buffers:Buffers=None): # where the two buffers come from and go back to
+    "One direction of a ConvGRU: its inputs in two reused buffers, each step on the rows later steps still need, chunk by chunk."
+    N, C, H, W = feats.shape; Ch = cell.c_hidden; b = H if b is None else b; chunk = chunk or gru_chunk(W, feats.device)
+    buffers = buffers or Buffers()                                          # [x_t, h] and [x_t, r*h]: image row y is row y+1,
+    xh, xr = (buffers.take((1, C + Ch, H + 2, W), feats, zero=True) for _ in range(2))    # rows 0 and H+1 stay zero
+    def update(c0, c1, g, u0, u1):                                          # the new state of rows c0:c1 within u0:u1
+        d0, d1 = max(c0, u0), min(c1, u1)
+        if d0 < d1: xh[:, C:, d0 + 1:d1 + 1].lerp_(_conv_act(xr[:, :, d0:d1 + 2], cell.cand, "tanh"), g[:, Ch:, d0 - c0:d1 - c0])
     for k, t in enumerate(order):
         lo, hi = max(0, a - 2 * (N - k)), min(H, b + 2 * (N - k))            # a step is exact 2 rows inside its window
-        xh[0, :C, lo:hi] = feats[t, :, lo:hi]; xr[0, :C, lo:hi] = feats[t, :, lo:hi]
-        h = xh[:, C:, lo:hi]
-        g = _conv_act(xh[:, :, lo:hi], cell.gates, "sigmoid")                 # (1,2Ch,rows,W): r, z
-        torch.mul(g[:, :Ch], h, out=xr[:, C:, lo:hi])
-        h.lerp_(_conv_act(xr[:, :, lo:hi], cell.cand, "tanh"), g[:, Ch:])      # (1-z) h + z h~, in place
-        del g
-        on_state(t, xh[:, C:, a:b])
+        xh[0, :C, lo + 1:hi + 1] = feats[t, :, lo:hi]; xr[0, :C, lo + 1:hi + 1] = feats[t, :, lo:hi]
+        g0, g1 = lo + (lo > 0), hi - (hi < H)                                 # rows whose gates the window gives
+        u0, u1 = lo + 2 * (lo > 0), hi - 2 * (hi < H)                         # rows whose state it updates
+        last = None
+        for c0 in range(g0, g1, chunk):                                       # gates of a chunk, then the previous chunk's update:
+            c1 = min(g1, c0 + chunk)                                          # it needs r*h one row into this chunk
+            g = _conv_act(xh[:, :, c0:c1 + 2], cell.gates, "sigmoid")         # (1,2Ch,c1-c0,W): r, z
+            torch.mul(g[:, :Ch], xh[:, C:, c0 + 1:c1 + 1], out=xr[:, C:, c0 + 1:c1 + 1])
+            if last: update(*last, u0, u1)                                    # (1-z) h + z h~, in place
+            last = (c0, c1, g)
+        if last: update(*last, u0, u1)
+        on_state(t, xh[:, C:, a + 1:b + 1])
+    buffers.give(xh, xr)
 
 # %% ../nbs/10_speed.ipynb #4037a771
 @lru_cache(maxsize=1)
@@ -137,28 +175,33 @@ def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer
 
 
 # %% ../nbs/10_speed.ipynb #cefd6ec1
-def _channel_max(s:torch.Tensor) -> torch.Tensor: # (B,C,H,W) -> (B,H,W)
-    "The maximum over channels by halving: exact, and 1.6x quicker than `amax(1)` on a channels-last map of 16 channels."
-    while s.shape[1] > 1:
-        k = s.shape[1] // 2; m = torch.maximum(s[:, :k], s[:, k:2 * k])
-        s = m if s.shape[1] % 2 == 0 else torch.cat([m, s[:, 2 * k:]], 1)
+def _channel_max_(s:torch.Tensor) -> torch.Tensor: # (B,C,H,W) -> (B,H,W), overwriting s
+    "The maximum over channels by halving, in place: exact, and quicker than `amax(1)` on a channels-last map of 16 channels."
+    c = s.shape[1]
+    while c > 1:
+        k = c // 2; torch.maximum(s[:, :k], s[:, c - k:c], out=s[:, :k]); c -= k   # an odd middle channel stays in place
     return s[:, 0]
 
 def _strip_jobs(model:StackMFFV2, feats:torch.Tensor, # (N,C,h,W) the strip with its halo
                 a:int, b:int, # the rows wanted
                 scores:torch.Tensor, # (1,N,b-a,W) filled with the scores of rows a:b
-                done=None) -> list: # done() is called once, by the job that finishes second
+                done=None, # done() is called once, by the job that finishes second
+                buffers:Buffers=None) -> list: # where the passes' buffers and the waiting states come from and go back to
     "The forward and the backward pass of one strip as two jobs that meet in the middle: neither waits for the other."
-    N = feats.shape[0]; kept, left, lock = {}, [2], threading.Lock()
+    (N, W), Ch = feats.shape[::3], model.gru.fwd.c_hidden; buffers = buffers or Buffers()
+    first, left, lock, kept = {}, [2], threading.Lock(), []
     def meet(d, t, h):                                                       # d: 0 forward, 1 backward; h is overwritten next step
         with lock:
-            other = kept.pop((1 - d, t), None)
-            if other is None: kept[d, t] = h.clone()                          # the first of the two states of layer t waits
-        if other is not None: scores[0, t] = _channel_max(torch.add(other, h))[0]   # the second makes the score and frees the first
+            if not kept: kept.append(buffers.take((N, Ch, b - a, W), feats))   # the states that wait for the other pass
+            waiting = first.pop(t, None) is not None
+            if not waiting: first[t] = d; kept[0][t].copy_(h[0])             # the first of the two states of layer t waits
+        if waiting: scores[0, t] = _channel_max_(kept[0][t:t + 1].add_(h))[0]   # the second makes the score
     def run(d):
-        gru_pass(model.gru.bwd if d else model.gru.fwd, feats, reversed(range(N)) if d else range(N), partial(meet, d), a, b)
+        gru_pass(model.gru.bwd if d else model.gru.fwd, feats, reversed(range(N)) if d else range(N), partial(meet, d), a, b, buffers=buffers)
         with lock: left[0] -= 1; last = not left[0]
-        if last and done: done()
+        if last:
+            buffers.give(*kept)
+            if done: done()
     return [partial(run, 0), partial(run, 1)]
 
 def strip_budget(device:torch.device) -> int:
@@ -186,10 +229,11 @@ def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,C,H,W) channels-last, 
     # after N steps a state depends on rows at most 2N away (each step: a 3x3 gate convolution, then a
     # 3x3 convolution of the gated state), so a strip with 2N more rows on each side gives exact scores
     out = torch.empty(1, N, b - a, W, device=feats.device) if on_strip is None else None
+    buffers = Buffers()                                                     # shared by the strips: each strip reuses what the last gave back
     def jobs(s, e):
         s0, e0 = max(0, s - 2 * N), min(H, e + 2 * N)
         sc = out[:, :, s - a:e - a] if out is not None else torch.empty(1, N, e - s, W, device=feats.device)
-        return _strip_jobs(model, feats[:, :, s0:e0], s - s0, e - s0, sc, done=on_strip and partial(on_strip, s, e, sc))
+        return _strip_jobs(model, feats[:, :, s0:e0], s - s0, e - s0, sc, done=on_strip and partial(on_strip, s, e, sc), buffers=buffers)
     parallel([j for s in range(a, b, rows) for j in jobs(s, min(b, s + rows))], workers, tick)
     return out
 
@@ -268,15 +312,14 @@ def tile_ulda(ulda, x:torch.Tensor, # (1,1,th,tw) a tile of one layer, float
     norms, skips = Norms(given=stats), [x]
     for i in range(FINE): skips.append(ulda.down(i, skips[-1], norms))     # the encoder down to 1/8 scale
     skips = ulda.bridge(skips[1:], norms)                                   # channel attention: the whole layer's pooled vector
-    return torch.sigmoid(ulda.decode(skips, deep, norms, up, start=len(ulda.enc) - FINE))
+    return ulda.decode(skips, deep, norms, up, start=len(ulda.enc) - FINE).sigmoid_()
 
 @torch.inference_mode()
 def global_stats(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
                  tick=None) -> list: # per layer: `layer_stats`
-    "First pass: the global statistics and coarse decoder map of every layer of the whole image."
-    out = []
-    for n in range(stack.shape[1]):
-        out.append(layer_stats(model.ulda, stack[:, n:n + 1])); release_memory(); tick and tick(1)
+    "First pass: the global statistics and coarse decoder map of every layer of the whole image, a layer per job."
+    out = parallel([partial(layer_stats, model.ulda, stack[:, n:n + 1]) for n in range(stack.shape[1])], _workers(stack), tick)
+    release_memory()
     return out
 
 # %% ../nbs/10_speed.ipynb #3d513fa0
