@@ -119,6 +119,7 @@ def _conv_act(x:torch.Tensor, conv:nn.Conv2d, act:str) -> torch.Tensor:
                                                        list(conv.dilation), conv.groups, act, [], "")
     return getattr(F.conv2d(x, conv.weight, conv.bias, conv.stride, padding, conv.dilation, conv.groups), act + "_")()
 
+# %% ../nbs/10_speed.ipynb #f990a3ab
 def gru_chunk(w:int, device) -> int:
     "Rows per chunk of a GRU step: about 64K pixels on a CPU, so a chunk's maps stay in the cache; the whole window on an accelerator."
     return max(4, (1 << 16) // w) if torch.device(device).type == "cpu" else 1 << 30
