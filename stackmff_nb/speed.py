@@ -81,10 +81,9 @@ def release_memory():
 def _workers(t:torch.Tensor) -> int: return torch.get_num_threads() if t.device.type == "cpu" else 1
 
 def ulda_into(ulda, x:torch.Tensor, # (1,1,H,W) one layer, float
-              out:torch.Tensor, # (1,C,H,W) where the features go (a layer of the features), C = ulda.out_channels
-              norms=None): # a `Norms` (default: statistics computed row-wise, as `ULDANet.forward` with `Norms()`)
-    "ULDA-Net on one layer, its last up-sampling and sigmoid done in `out`: no full-resolution map of C channels besides it."
-    norms, L = norms or Norms(), len(ulda.enc)
+              out:torch.Tensor): # (1,C,H,W) where the features go (a layer of the features), C = ulda.out_channels
+    "ULDA-Net on one layer (`Norms`: sums row-wise), its last up-sampling and sigmoid done in `out`, no other full-resolution map."
+    norms, L = Norms(), len(ulda.enc)
     skips, bottom = ulda.encode(x, norms); skips = ulda.bridge(skips, norms)
     y = ulda.head(ulda.rise(L - 1, ulda.decode(skips, bottom, norms, stop=L - 1), skips[0], norms))   # (1,C,H/2,W/2) logits
     torch.ops.aten.upsample_bilinear2d.out(y, list(out.shape[-2:]), True, None, None, out=out)          # as `ulda.up`, into `out`
