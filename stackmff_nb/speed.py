@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache, partial
+from itertools import zip_longest
 
 import torch
 import torch.nn as nn
@@ -26,9 +27,9 @@ from .ulda import Norms, group_norm, group_stats
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'FINE', 'MARGIN', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_into', 'ulda_features',
-           'gru_chunk', 'gru_pass', 'net_dims', 'strip_budget', 'strip_rows', 'gru_scores', 'gru_model', 'fast_forward',
-           'layer_stats', 'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward',
-           'available_memory', 'memory_budget', 'fast_bytes', 'even_tile', 'auto_tile']
+           'gru_walk', 'net_dims', 'strip_rows', 'gru_chains', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats',
+           'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory',
+           'memory_budget', 'fast_bytes', 'even_tile', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -119,36 +120,44 @@ def _conv_act(x:torch.Tensor, conv:nn.Conv2d, act:str) -> torch.Tensor:
     return getattr(F.conv2d(x, conv.weight, conv.bias, conv.stride, padding, conv.dilation, conv.groups), act + "_")()
 
 # %% ../nbs/10_speed.ipynb #f990a3ab
-def gru_chunk(w:int, device) -> int:
-    "Rows per chunk of a GRU step: about 64K pixels on a CPU, so a chunk's maps stay in the cache; the whole window on an accelerator."
-    return max(4, (1 << 16) // w) if torch.device(device).type == "cpu" else 1 << 30
-
-def gru_pass(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
+def gru_walk(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
              order, # the layer order: range(N) forwards, reversed(range(N)) backwards
-             on_state, # called as on_state(t, h) with each new state on rows a:b, (1,C_h,b-a,W); overwritten next step
+             on_state, # on_state(t, r0, r1, h): the new state of layer t on rows r0:r1, (1,C_h,r1-r0,W); overwritten next step
              a:int=0, b:int=None, # the rows whose states are wanted
-             chunk:int=None): # rows per chunk (default: `gru_chunk`)
-    "One direction of a ConvGRU: its inputs in two reused buffers, each step on the rows later steps still need, chunk by chunk."
-    N, C, H, W = feats.shape; Ch = cell.c_hidden; b = H if b is None else b; chunk = chunk or gru_chunk(W, feats.device)
-    xh = feats.new_zeros(1, C + Ch, H + 2, W).contiguous(memory_format=torch.channels_last)   # [x_t, h]; image row y is row y+1,
-    xr = torch.zeros_like(xh)                                                               # [x_t, r*h]; rows 0, H+1 stay zero
-    def update(c0, c1, g, u0, u1):                                          # the new state of rows c0:c1 within u0:u1
-        d0, d1 = max(c0, u0), min(c1, u1)
-        if d0 < d1: xh[:, C:, d0 + 1:d1 + 1].lerp_(_conv_act(xr[:, :, d0:d1 + 2], cell.cand, "tanh"), g[:, Ch:, d0 - c0:d1 - c0])
-    for k, t in enumerate(order):
-        lo, hi = max(0, a - 2 * (N - k)), min(H, b + 2 * (N - k))            # a step is exact 2 rows inside its window
-        xh[0, :C, lo + 1:hi + 1] = feats[t, :, lo:hi]; xr[0, :C, lo + 1:hi + 1] = feats[t, :, lo:hi]
-        g0, g1 = lo + (lo > 0), hi - (hi < H)                                 # rows whose gates the window gives
-        u0, u1 = lo + 2 * (lo > 0), hi - 2 * (hi < H)                         # rows whose state it updates
-        last = None
-        for c0 in range(g0, g1, chunk):                                       # gates of a chunk, then the previous chunk's update:
-            c1 = min(g1, c0 + chunk)                                          # it needs r*h one row into this chunk
-            g = _conv_act(xh[:, :, c0:c1 + 2], cell.gates, "sigmoid")         # (1,2Ch,c1-c0,W): r, z
-            torch.mul(g[:, :Ch], xh[:, C:, c0 + 1:c1 + 1], out=xr[:, C:, c0 + 1:c1 + 1])
-            if last: update(*last, u0, u1)                                    # (1-z) h + z h~, in place
-            last = (c0, c1, g)
-        if last: update(*last, u0, u1)
-        on_state(t, xh[:, C:, a + 1:b + 1])
+             rows:int=None): # rows per strip (default: `strip_rows`)
+    "One direction of a ConvGRU down rows a:b, strip by strip, each strip all N steps with its rows 2 higher a step; yields after each strip."
+    N, C, H, W = feats.shape; Ch = cell.c_hidden; b = H if b is None else b; order = list(order)
+    R = max(8, rows or strip_rows(N, W, feats.device, Ch)); cuts = list(range(a + R, b, R))   # strip j ends at cuts[j] - 2k at step k
+    n = min(R + 4 * N + 6, H + 2)
+    xh = feats.new_zeros(1, C + Ch, n, W).contiguous(memory_format=torch.channels_last)     # [x_t, h] of the strip's rows
+    xr = torch.zeros_like(xh)                                                               # [x_t, r*h]
+    handed = None
+    for j in range(len(cuts) + 1):
+        first, last, s = j == 0, j == len(cuts), a if j == 0 else cuts[j - 1]
+        base = max(-1, min(s - 2 * N - 4, H + 1 - n)); B = lambda r: r - base   # buffer row of image row r (row -1, H: zeros)
+        for pad in (-1, H):
+            if 0 <= B(pad) < n: xh[:, :, B(pad)] = 0; xr[:, :, B(pad)] = 0
+        xh[:, C:, 0 if first else B(max(base, s + 2)):] = 0                 # h before the first step
+        hand = []
+        for k, t in enumerate(order):
+            lo, hi = max(0, a - 2 * (N - k)), min(H, b + 2 * (N - k))       # a step is exact 2 rows inside its window
+            g0, g1, u0, u1 = lo + (lo > 0), hi - (hi < H), lo + 2 * (lo > 0), hi - 2 * (hi < H)
+            top, bot = u0 if first else max(u0, s - 2 * k), u1 if last else min(u1, cuts[j] - 2 * k)   # this strip's rows
+            if not last:                                                    # the next strip's step k reads 4 rows of this h
+                c0, c1 = max(0, cuts[j] - 2 * k - 2), min(H, cuts[j] - 2 * k + 2); hand.append((c0, c1, xh[:, C:, B(c0):B(c1)].clone()))
+            if not first: c0, c1, v = handed[k]; xh[:, C:, B(c0):B(c1)] = v   # the previous strip's, before it moved on
+            if top >= bot: continue
+            x0, x1 = max(lo, top - 2), min(hi, bot + 2)
+            xh[0, :C, B(x0):B(x1)] = feats[t, :, x0:x1]; xr[0, :C, B(x0):B(x1)] = feats[t, :, x0:x1]
+            q0, q1 = max(g0, top - 1), min(g1, bot + 1)                     # gates one row beyond the strip's rows
+            g = _conv_act(xh[:, :, B(q0 - 1):B(q1 + 1)], cell.gates, "sigmoid")   # (1,2Ch,q1-q0,W): r, z
+            torch.mul(g[:, :Ch], xh[:, C:, B(q0):B(q1)], out=xr[:, C:, B(q0):B(q1)])
+            h_new = _conv_act(xr[:, :, B(top - 1):B(bot + 1)], cell.cand, "tanh")
+            xh[:, C:, B(top):B(bot)].lerp_(h_new, g[:, Ch:, top - q0:bot - q0])   # (1-z) h + z h~, in place
+            r0, r1 = max(a, top), min(b, bot)
+            if r0 < r1: on_state(t, r0, r1, xh[:, C:, B(r0):B(r1)])
+        handed = hand
+        yield j
 
 # %% ../nbs/10_speed.ipynb #4037a771
 @lru_cache(maxsize=1)
@@ -159,6 +168,11 @@ def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer
     m = model if model is not None else _default_net()
     return m.ulda.stem.out_channels, m.ulda.out_channels, m.gru.fwd.c_hidden
 
+def strip_rows(n:int, w:int, device="cpu",
+               hidden:int=None) -> int: # hidden: the ConvGRU's channels (the default network's when None)
+    "Rows per GRU strip: about 64K pixels on a CPU, so a strip's maps stay in the cache; on an accelerator, n states in 1/8 of its free memory."
+    if torch.device(device).type == "cpu": return max(8, (1 << 16) // w)
+    return max(8, available_memory(device) // 8 // (4 * (hidden or net_dims()[2]) * n * w))
 
 # %% ../nbs/10_speed.ipynb #cefd6ec1
 def _channel_max(s:torch.Tensor) -> torch.Tensor: # (B,C,H,W) -> (B,H,W)
@@ -168,53 +182,92 @@ def _channel_max(s:torch.Tensor) -> torch.Tensor: # (B,C,H,W) -> (B,H,W)
         s = m if s.shape[1] % 2 == 0 else torch.cat([m, s[:, 2 * k:]], 1)
     return s[:, 0]
 
-def _strip_jobs(model:StackMFFV2, feats:torch.Tensor, # (N,C,h,W) the strip with its halo
-                a:int, b:int, # the rows wanted
-                scores:torch.Tensor, # (1,N,b-a,W) filled with the scores of rows a:b
-                done=None) -> list: # done() is called once, by the job that finishes second
-    "The forward and the backward pass of one strip as two jobs that meet in the middle: neither waits for the other."
-    N = feats.shape[0]; kept, left, lock = {}, [2], threading.Lock()
-    def meet(d, t, h):                                                       # d: 0 forward, 1 backward; h is overwritten next step
-        with lock:
-            other = kept.pop((1 - d, t), None)
-            if other is None: kept[d, t] = h.clone()                          # the first of the two states of layer t waits
-        if other is not None: scores[0, t] = _channel_max(torch.add(other, h))[0]   # the second makes the score and frees the first
+class _Meet:
+    "Where the two directions' states of each layer meet, row by row: the first to reach a row waits (a copy), the second makes its score."
+    def __init__(self, write): self.write, self.waiting, self.lock = write, {}, threading.Lock()   # write(t, r0, r1, (1,r1-r0,W))
+    def __call__(self, d, t, r0, r1, h): # direction d (0 forward, 1 backward), layer t, rows r0:r1, h overwritten after the call
+        with self.lock:
+            w = self.waiting.get(t)                                         # [direction, first row, copies]: rows only one has reached
+            if w is None or w[0] == d:
+                if w is None: self.waiting[t] = [d, r0, [h.clone()]]
+                else: w[2].append(h.clone())
+                return
+            pairs, need = [], r1 - r0                                       # the other's copies start at r0: its rows are ahead
+            while need and w[2]:
+                c = w[2][0]; m = min(need, c.shape[2]); pairs.append(c[:, :, :m]); need -= m
+                if m == c.shape[2]: w[2].pop(0)
+                else: w[2][0] = c[:, :, m:]
+            w[1] += r1 - r0 - need
+            if not w[2]: del self.waiting[t]
+            if need: self.waiting[t] = [d, r1 - need, [h[:, :, r1 - r0 - need:].clone()]]   # now this one is ahead
+        i = r0
+        for c in pairs:
+            m = c.shape[2]; self.write(t, i, i + m, _channel_max(torch.add(c, h[:, :, i - r0:i - r0 + m]))); i += m
+
+# %% ../nbs/10_speed.ipynb #4e5d75df
+def _write_out(out:torch.Tensor, a:int, t:int, r0:int, r1:int, v:torch.Tensor): out[0, t, r0 - a:r1 - a] = v[0]
+
+def _band_writer(n:int, a:int, b:int, w:int, rows:int, device, on_band):
+    "A write(t, r0, r1, v) filling the scores of rows a:b in bands of `rows` rows, each handed to on_band(s, e, (1,n,e-s,w)) once complete."
+    bands, lock = {}, threading.Lock()
+    def write(t, r0, r1, v): # v: (1,r1-r0,w), the scores of layer t on rows r0:r1
+        while r0 < r1:
+            i = (r0 - a) // rows; s = a + i * rows; e = min(b, s + rows); m = min(r1, e) - r0
+            with lock: band = bands.setdefault(i, [torch.empty(1, n, e - s, w, device=device), n * (e - s)])
+            band[0][0, t, r0 - s:r0 - s + m] = v[0, :m]
+            with lock: band[1] -= m; full = band[1] == 0 and bands.pop(i) is not None
+            if full: on_band(s, e, band[0])
+            r0, v = r0 + m, v[:, m:]
+    return write
+
+def gru_chains(a:int, b:int, n:int, workers:int=1) -> list: # [(start, stop)]
+    "Rows a:b in chains walked side by side: one per two workers, each at least 8n rows (a chain's 2n-row halos cost at most 25%)."
+    k = max(1, min(workers // 2, (b - a) // (8 * n)))
+    step = -(-(b - a) // k)
+    return [(s, min(b, s + step)) for s in range(a, b, step)]
+
+def _chain_jobs(model:StackMFFV2, feats:torch.Tensor, a:int, b:int, rows:int, meet, tick=None, side_by_side:bool=True) -> list:
+    "The forward and backward walks over rows a:b: two jobs in step (one at most a strip ahead), or one job taking turns."
+    N = feats.shape[0]
+    walks = [gru_walk(model.gru.fwd, feats, range(N), partial(meet, 0), a, b, rows),
+             gru_walk(model.gru.bwd, feats, reversed(range(N)), partial(meet, 1), a, b, rows)]
+    if not side_by_side:
+        def turns():                                                        # one thread: a strip of each in turn
+            for js in zip_longest(*walks):
+                for j in js:
+                    if j is not None and tick: tick(1)
+        return [turns]
+    cond, at = threading.Condition(), [0, 0]
     def run(d):
-        gru_pass(model.gru.bwd if d else model.gru.fwd, feats, reversed(range(N)) if d else range(N), partial(meet, d), a, b)
-        with lock: left[0] -= 1; last = not left[0]
-        if last and done: done()
+        for j in walks[d]:
+            with cond:
+                at[d] = j + 1; cond.notify_all(); tick and tick(1)
+                cond.wait_for(lambda: at[1 - d] >= j)                       # the other direction has finished strip j-1
+        with cond: at[d] = 1 << 30; cond.notify_all()
     return [partial(run, 0), partial(run, 1)]
-
-def strip_budget(device:torch.device) -> int:
-    "Bytes of states per GRU strip: 32 MB on a CPU, an eighth of the free memory on an accelerator (few, large strips)."
-    return 32 << 20 if device.type == "cpu" else available_memory(device) // 8
-
-def strip_rows(n:int, h:int, w:int, workers:int=1, budget:int=32 << 20,
-               hidden:int=None) -> int: # hidden: the ConvGRU's channels (the default network's when None)
-    "Rows per GRU strip: states of about `budget` bytes, at least 8N rows (the 2N-row halo costs at most 25%), one strip per two workers at least."
-    rows = max(8 * n, budget // (4 * (hidden or net_dims()[2]) * n * w))   # float32 states
-    strips = max(-(-workers // 2), h // rows)                               # two jobs a strip; fewer, taller strips over more halos
-    return max(1, -(-h // strips))
 
 # %% ../nbs/10_speed.ipynb #c121e611
 def gru_scores(model:StackMFFV2, feats:torch.Tensor, # (N,C,H,W) channels-last, C = model.ulda.out_channels
-               rows:int=None, # rows per horizontal strip (default: `strip_rows`)
+               rows:int=None, # rows per strip (default: `strip_rows`)
                workers:int=None,
                span:tuple=None, # (a, b): only rows a:b are wanted (default: all)
-               tick=None, # called once per finished pass: two per strip
-               on_strip=None, # on_strip(s, e, scores) gets each strip's (1,N,e-s,W) scores of rows s:e, in its thread, instead of `out`
+               tick=None, # called once per strip and direction
+               on_strip=None, # on_strip(s, e, scores) gets the (1,N,e-s,W) scores of rows s:e, `rows` at a time, as they complete, instead of `out`
               ) -> torch.Tensor: # (1,N,b-a,W) inter-layer scores (None with `on_strip`)
-    "The bidirectional ConvGRU's scores: each horizontal strip's two directions as two jobs, all run side by side."
+    "The bidirectional ConvGRU's scores: each chain of strips walked in both directions at once, the chains side by side."
     N, _, H, W = feats.shape; a, b = span or (0, H)
-    workers = workers or _workers(feats); rows = rows or strip_rows(N, b - a, W, workers, strip_budget(feats.device), model.gru.fwd.c_hidden)
-    # after N steps a state depends on rows at most 2N away (each step: a 3x3 gate convolution, then a
-    # 3x3 convolution of the gated state), so a strip with 2N more rows on each side gives exact scores
+    workers = workers or _workers(feats); rows = rows or strip_rows(N, W, feats.device, model.gru.fwd.c_hidden)
     out = torch.empty(1, N, b - a, W, device=feats.device) if on_strip is None else None
-    def jobs(s, e):
+    write, lock = (partial(_write_out, out, a) if on_strip is None else _band_writer(N, a, b, W, rows, feats.device, on_strip)), threading.Lock()
+    def ticked(k):
+        with lock: tick(k)
+    jobs = []
+    for s, e in gru_chains(a, b, N, workers):
+        # after N steps a state depends on rows at most 2N away, so a chain with 2N more rows on each side is exact
         s0, e0 = max(0, s - 2 * N), min(H, e + 2 * N)
-        sc = out[:, :, s - a:e - a] if out is not None else torch.empty(1, N, e - s, W, device=feats.device)
-        return _strip_jobs(model, feats[:, :, s0:e0], s - s0, e - s0, sc, done=on_strip and partial(on_strip, s, e, sc))
-    parallel([j for s in range(a, b, rows) for j in jobs(s, min(b, s + rows))], workers, tick)
+        jobs += _chain_jobs(model, feats[:, :, s0:e0], s - s0, e - s0, rows, _Meet(lambda t, r0, r1, v, o=s0: write(t, o + r0, o + r1, v)),
+                            tick and ticked, workers > 1)
+    parallel(jobs, workers)
     return out
 
 # %% ../nbs/10_speed.ipynb #e8b72f2f
@@ -233,19 +286,20 @@ def fast_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H and W mult
                  rows:int=None, # rows per GRU strip (default: `strip_rows`)
                  progress=None, # a tqdm bar (or None): counts the layers, then the GRU strips
                  precision:str="fp32", # "bf16": the ConvGRU in bfloat16 (ULDA-Net stays float32); see the precision table
-                 keep:bool=True, # False: scores and probabilities strip by strip, only the focus and confidence maps kept
+                 keep:bool=True, # False: scores and probabilities band by band, only the focus and confidence maps kept
                 ) -> NetOutput: # focus, confidence, and (with `keep`) scores and probs; no features: they are freed
     "Scores, probabilities, expected index and confidence as `model(stack)` gives them, faster and in less memory."
     check_shape(stack, "B N H W", "stack", B=1); N, H, W = stack.shape[1:]
     m = _channels_last(model); tick = progress.update if progress is not None else None
-    rows = rows or strip_rows(N, H, W, _workers(stack), strip_budget(stack.device), model.gru.fwd.c_hidden)
-    if progress is not None: progress.reset(total=N + 2 * -(-H // rows))    # layers, then two passes a strip
+    rows = rows or strip_rows(N, W, stack.device, model.gru.fwd.c_hidden)
+    strips = sum(-(-(e - s) // rows) for s, e in gru_chains(0, H, N, _workers(stack)))
+    if progress is not None: progress.reset(total=N + 2 * strips)          # layers, then each strip in each direction
     gm = gru_model(m, precision); feats = _as_dtype_of(ulda_features(m, stack, tick=tick), gm)
     if keep:
         scores = gru_scores(gm, feats, rows, tick=tick); probs = model.probabilities(scores)
         return NetOutput(focus=soft_argmax(probs), confidence=layer_confidence(probs), scores=scores, probs=probs)
     focus, conf = (torch.empty(1, H, W, device=stack.device) for _ in range(2))
-    def regress(s, e, scores):                                               # Eq. 6-7 per pixel: a strip needs only its own scores
+    def regress(s, e, scores):                                               # Eq. 6-7 per pixel: a band needs only its own scores
         probs = model.probabilities(scores); focus[:, s:e] = soft_argmax(probs); conf[:, s:e] = layer_confidence(probs)
     gru_scores(gm, feats, rows, tick=tick, on_strip=regress)
     return NetOutput(focus=focus, confidence=conf)
@@ -257,6 +311,31 @@ def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, 
     var = sum(c * (v.double() + (m.double() - mean) ** 2) for c, m, v in parts) / n
     return mean.float(), var.float()
 
+def _strip_level(conv:nn.Module, x:torch.Tensor, # (1,C,H,W), float or integer
+                 gn:nn.GroupNorm, rows:int) -> tuple: # (GroupNorm's statistics, the level's output (1,C',H/2,W/2))
+    "An encoder level on a whole map in strips of rows: statistics merged over the strips, then normalised, pooled and activated."
+    H, W = x.shape[2:]; bands = [(a, min(H, a + rows)) for a in range(0, H, rows)]
+    reach = max((m.padding[0] for m in conv.modules() if isinstance(m, nn.Conv2d)), default=0)   # rows of context
+    def rows_of(a, b): # exact output rows a:b of `conv`
+        a0, b0 = max(0, a - reach), min(H, b + reach)
+        return conv(as_float(x[:, :, a0:b0]))[:, :, a - a0:b - a0]
+    st = _merge_stats([((b - a) * W, *group_stats(rows_of(a, b), gn.num_groups)) for a, b in bands])
+    out = torch.empty(1, gn.num_channels, H // 2, W // 2, device=x.device).contiguous(memory_format=torch.channels_last)
+    for a, b in bands: out[:, :, a // 2:b // 2] = F.gelu(F.max_pool2d(group_norm(rows_of(a, b), gn, *st), 2))
+    return st, out
+
+def _first_bridge(bridge, ts:list, # the skips, 1/2 to 1/32 scale
+                  norms, rows:int=128) -> list: # the bridged skips, the finest one None
+    "The attention bridge as the first pass needs it: the finest skip only pooled, strip by strip, as its own map is not used there."
+    t0 = ts[0]; h = t0.shape[2]; reach = bridge.spatial.conv.padding[0]   # rows the spatial attention looks beyond a strip
+    total = 0
+    for a in range(0, h, rows):
+        b = min(h, a + rows); a0, b0 = max(0, a - reach), min(h, b + reach)
+        att, t = bridge.spatial([t0[:, :, a0:b0]])[0][:, :, a - a0:b - a0], t0[:, :, a:b]
+        total = total + (att * t + t).sum((2, 3), dtype=torch.float64)    # u = s + t, with s = a t
+    s = [a * t for a, t in zip(bridge.spatial(ts[1:]), ts[1:])]; u = [si + t for si, t in zip(s, ts[1:])]
+    pooled = norms.pooled("bridge", lambda: torch.cat([(total / (h * t0.shape[3])).float(), bridge.channel.pooled(u)], 1))
+    return [None] + [c * ui + si for c, ui, si in zip(bridge.channel(u, pooled)[1:], u, s)]
 
 # %% ../nbs/10_speed.ipynb #41d6b666
 FINE = 3 # encoder levels a tile computes itself (1/2 to 1/8 scale); the coarser ones come from the whole layer
@@ -265,20 +344,11 @@ def layer_stats(ulda, x:torch.Tensor, # (1,1,H,W) one layer (float or integer), 
                 rows:int=256, # rows per strip of the full-resolution level
                ) -> tuple: # (the statistics by name, the decoder's 1/16-scale map (1,32,H/16,W/16))
     "The global statistics of one layer and its coarse decoder map; full resolution is visited in strips."
-    H = x.shape[2]; gn = ulda.enc_norm[0]
-    bands = [(a, min(H, a + rows)) for a in range(0, H, rows)]
-    def stem(a, b): # exact stem output for rows a:b (one row of context each side)
-        a0, b0 = max(0, a - 1), min(H, b + 1)
-        return ulda.stem(as_float(x[:, :, a0:b0]))[:, :, a - a0:b - a0]
-    st0 = _merge_stats([((b - a) * x.shape[3], *group_stats(stem(a, b), gn.num_groups)) for a, b in bands])
-    norms = Norms(given={"enc_norm.0": st0})
-    skip = x.new_empty(1, gn.num_channels, H // 2, x.shape[3] // 2, dtype=torch.float32).contiguous(memory_format=torch.channels_last)
-    for a, b in bands: skip[:, :, a // 2:b // 2] = F.gelu(F.max_pool2d(group_norm(stem(a, b), gn, *st0), 2))   # (1,8,H/2,W/2)
-    skips = [skip]
-    L = len(ulda.enc)
+    st0, skip = _strip_level(ulda.stem, x, ulda.enc_norm[0], rows)         # (1,8,H/2,W/2)
+    norms, skips, L = Norms(given={"enc_norm.0": st0}), [skip], len(ulda.enc)
     for i in range(1, L): skips.append(ulda.down(i, skips[-1], norms))     # the encoder from level 1, recording
     bottom = F.gelu(ulda.enc[-1](skips[-1]))
-    skips = ulda.bridge(skips, norms)
+    skips = _first_bridge(ulda.bridge, skips, norms)                        # the finest skip: only its pooled vector
     deep = ulda.decode(skips, bottom, norms, stop=L - FINE)                 # the decoder down to 1/16 scale ...
     ulda.norm("dec", L - 1, ulda.dec[L - 1](ulda.decode(skips, deep, norms, start=L - FINE, stop=L - 1)), norms)   # ... and on to its last GroupNorm
     return {**norms.given, **norms.recorded}, deep
@@ -358,16 +428,18 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
     def job(part, feats, i, y0, y1, x0, x1, up):
         st, deep = stats[i]
         feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // k:y1 // k, x0 // k:x1 // k], st, up)[0]
+    room = torch.empty(N, m.ulda.out_channels, min(H, th), min(W, tw), device=stack.device).contiguous(memory_format=torch.channels_last)
     for ((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1)) in grid:
         part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
-        feats = torch.empty(N, m.ulda.out_channels, y1 - y0, x1 - x0, device=stack.device).contiguous(memory_format=torch.channels_last)
+        feats = room[:, :, :y1 - y0, :x1 - x0]                             # one tile's features at a time, in the same memory
         parallel([partial(job, part, feats, i, y0, y1, x0, x1, up) for i in range(N)], workers)
         # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
-        c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N)
-        s = gru_scores(gm, _as_dtype_of(feats[..., c0:c1], gm), workers=workers, span=(cy0 - y0, cy1 - y0))
-        p = model.probabilities(s)[..., cx0 - x0 - c0:cx1 - x0 - c0]
-        focus[:, cy0:cy1, cx0:cx1], conf[:, cy0:cy1, cx0:cx1] = soft_argmax(p), layer_confidence(p)
-        del feats, s, p; release_memory()
+        c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N); k0, k1 = cx0 - x0 - c0, cx1 - x0 - c0
+        def regress(s, e, scores):                                          # Eq. 6-7 on a band of the core, in a GRU thread
+            p = model.probabilities(scores[..., k0:k1]); rows = slice(y0 + s, y0 + e)
+            focus[:, rows, cx0:cx1], conf[:, rows, cx0:cx1] = soft_argmax(p), layer_confidence(p)
+        gru_scores(gm, _as_dtype_of(feats[..., c0:c1], gm), workers=workers, span=(cy0 - y0, cy1 - y0), on_strip=regress)
+        release_memory()
         if progress is not None: progress.update(1)
     return NetOutput(focus=focus, confidence=conf)
 
@@ -400,11 +472,13 @@ def memory_budget(device=None) -> int:
 # %% ../nbs/10_speed.ipynb #1f020f57
 def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None) -> int:
     "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself (fitted to `benchmarks/memory_model.py`)."
-    (w0, c, ch) = net_dims(model); rows = strip_rows(n, h, w, workers, hidden=ch)
+    (w0, c, ch) = net_dims(model); R = strip_rows(n, w, hidden=ch)
     maps = 4 * c * n * h * w + 8 * h * w                                    # float32 ULDA features (c a pixel and layer); focus, confidence
-    gru = 4 * (ch + 3) * n * (rows + 4 * n) * w                             # a strip's states (ch floats), its scores and probabilities
+    walks = 4 * (R + 4 * n + 6) * (c + ch)                                  # per chain, rows of: the walks' buffers (two each)
+    waiting = ch * n * (n + 2 * R)                                          # states one direction has and the other not yet
+    bands = 3 * n * (2 * n + 3 * R)                                         # score bands not yet complete, their probabilities
     ulda = 16 * w0 * h * w                                                  # one layer's intermediates: 16 bytes per first-level channel (fitted)
-    return maps + -(-workers // 2) * gru + workers * ulda + (64 << 20)      # a strip in flight per two workers (its two passes)
+    return maps + len(gru_chains(0, h, n, workers)) * 4 * w * (walks + waiting + bands) + workers * ulda + (64 << 20)
 
 TILE_BUDGET = 3 << 29 # bytes (1.5 GB): the most one tile's working memory gets on a CPU (larger tiles: more memory, little time saved)
 
