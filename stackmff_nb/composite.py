@@ -7,6 +7,8 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/composite.html.md"""
 # %% ../nbs/11_composite.ipynb #0848e8bf
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import torch
@@ -70,16 +72,20 @@ def spline_blend(frames:np.ndarray, # (N,H,W) or (N,H,W,C), uint8, uint16 or flo
     "Burt and Adelson's multiresolution spline on the CPU: each band of the output is the frames' bands, weighted by their masks at that scale."
     _check_index(frames, index)
     L = pyramid_levels(*index.shape, levels); scale = 1.0 if frames.dtype.kind == "f" else dtype_max(frames.dtype)
-    out = None
-    for n in np.unique(index):                                                # a frame no pixel chose has weight 0 everywhere
-        wgt = gaussian_pyramid(layer_weight(index, n, sigma), L)             # L+1 x (h,w)
-        band = laplacian_pyramid(frames[n].astype(np.float32) * np.float32(1 / scale), L)
-        terms = [(w[..., None] if b.ndim == 3 else w) * b for w, b in zip(wgt, band)]
-        if out is None: out = terms
-        else:
-            for o, t in zip(out, terms): o += t                              # one frame's pyramid at a time
-        del wgt, band, terms
-        if tick: tick(1)
+    def pyramids(n): # frame n's mask and band pyramids, L+1 levels each
+        return gaussian_pyramid(layer_weight(index, n, sigma), L), laplacian_pyramid(frames[n].astype(np.float32) * np.float32(1 / scale), L)
+    out, used = None, np.unique(index)                                        # a frame no pixel chose has weight 0 everywhere
+    with ThreadPoolExecutor(1) as ahead:                                      # the next frame's pyramids while this one is added
+        nxt = ahead.submit(pyramids, used[0])
+        for k in range(len(used)):
+            wgt, band = nxt.result()
+            if k + 1 < len(used): nxt = ahead.submit(pyramids, used[k + 1])
+            terms = [(w[..., None] if b.ndim == 3 else w) * b for w, b in zip(wgt, band)]
+            if out is None: out = terms
+            else:
+                for o, t in zip(out, terms): o += t                          # one frame's pyramid at a time, in order
+            del wgt, band, terms
+            if tick: tick(1)
     return from_float(np.clip(collapse(out), 0, 1), frames.dtype) if frames.dtype.kind != "f" else np.clip(collapse(out), 0, 1)
 
 # %% ../nbs/11_composite.ipynb #ddcce050

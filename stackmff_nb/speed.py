@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import math
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,7 @@ from .ulda import Norms, group_norm, group_stats
 __all__ = ['PRECISIONS', 'FINE', 'MARGIN', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_into', 'ulda_features',
            'gru_walk', 'net_dims', 'strip_rows', 'gru_chains', 'gru_scores', 'gru_model', 'fast_forward', 'layer_stats',
            'tile_ulda', 'global_stats', 'tile_grid', 'global_upsampler', 'tiled_forward', 'available_memory',
-           'memory_budget', 'fast_bytes', 'even_tile', 'auto_tile']
+           'memory_budget', 'fast_bytes', 'tile_bytes', 'even_tile', 'auto_tile']
 
 # %% ../nbs/10_speed.ipynb #f53ae8c3
 def _channels_last(model:StackMFFV2) -> StackMFFV2:
@@ -144,8 +145,9 @@ def gru_walk(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
             g0, g1, u0, u1 = lo + (lo > 0), hi - (hi < H), lo + 2 * (lo > 0), hi - 2 * (hi < H)
             top, bot = u0 if first else max(u0, s - 2 * k), u1 if last else min(u1, cuts[j] - 2 * k)   # this strip's rows
             if not last:                                                    # the next strip's step k reads 4 rows of this h
-                c0, c1 = max(0, cuts[j] - 2 * k - 2), min(H, cuts[j] - 2 * k + 2); hand.append((c0, c1, xh[:, C:, B(c0):B(c1)].clone()))
-            if not first: c0, c1, v = handed[k]; xh[:, C:, B(c0):B(c1)] = v   # the previous strip's, before it moved on
+                c0, c1 = max(0, cuts[j] - 2 * k - 2), min(H, cuts[j] - 2 * k + 2)
+                hand.append((c0, c1, xh[:, C:, B(c0):B(c1)].clone()) if c0 < c1 else None)   # none above the image
+            if not first and handed[k]: c0, c1, v = handed[k]; xh[:, C:, B(c0):B(c1)] = v   # the previous strip's, before it moved on
             if top >= bot: continue
             x0, x1 = max(lo, top - 2), min(hi, bot + 2)
             xh[0, :C, B(x0):B(x1)] = feats[t, :, x0:x1]; xr[0, :C, B(x0):B(x1)] = feats[t, :, x0:x1]
@@ -170,8 +172,8 @@ def net_dims(model=None) -> tuple: # (ULDA-Net's first width, features per layer
 
 def strip_rows(n:int, w:int, device="cpu",
                hidden:int=None) -> int: # hidden: the ConvGRU's channels (the default network's when None)
-    "Rows per GRU strip: about 64K pixels on a CPU, so a strip's maps stay in the cache; on an accelerator, n states in 1/8 of its free memory."
-    if torch.device(device).type == "cpu": return max(8, (1 << 16) // w)
+    "Rows per GRU strip: about 32K pixels on a CPU, so a strip's maps stay in the cache; on an accelerator, n states in 1/8 of its free memory."
+    if torch.device(device).type == "cpu": return max(8, (1 << 15) // w)   # 64K: as fast, twice the states waiting to meet
     return max(8, available_memory(device) // 8 // (4 * (hidden or net_dims()[2]) * n * w))
 
 # %% ../nbs/10_speed.ipynb #cefd6ec1
@@ -312,13 +314,19 @@ def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, 
     return mean.float(), var.float()
 
 def _strip_level(conv:nn.Module, x:torch.Tensor, # (1,C,H,W), float or integer
-                 gn:nn.GroupNorm, rows:int) -> tuple: # (GroupNorm's statistics, the level's output (1,C',H/2,W/2))
+                 gn:nn.GroupNorm, rows:int,
+                 keep:bool=False, # keep the convolution's whole output (one map) instead of computing each strip twice
+                ) -> tuple: # (GroupNorm's statistics, the level's output (1,C',H/2,W/2))
     "An encoder level on a whole map in strips of rows: statistics merged over the strips, then normalised, pooled and activated."
     H, W = x.shape[2:]; bands = [(a, min(H, a + rows)) for a in range(0, H, rows)]
     reach = max((m.padding[0] for m in conv.modules() if isinstance(m, nn.Conv2d)), default=0)   # rows of context
     def rows_of(a, b): # exact output rows a:b of `conv`
         a0, b0 = max(0, a - reach), min(H, b + reach)
         return conv(as_float(x[:, :, a0:b0]))[:, :, a - a0:b - a0]
+    if keep:
+        y = torch.empty(1, gn.num_channels, H, W, device=x.device).contiguous(memory_format=torch.channels_last)
+        for a, b in bands: y[:, :, a:b] = rows_of(a, b)
+        rows_of = lambda a, b: y[:, :, a:b]
     st = _merge_stats([((b - a) * W, *group_stats(rows_of(a, b), gn.num_groups)) for a, b in bands])
     out = torch.empty(1, gn.num_channels, H // 2, W // 2, device=x.device).contiguous(memory_format=torch.channels_last)
     for a, b in bands: out[:, :, a // 2:b // 2] = F.gelu(F.max_pool2d(group_norm(rows_of(a, b), gn, *st), 2))
@@ -344,9 +352,10 @@ def layer_stats(ulda, x:torch.Tensor, # (1,1,H,W) one layer (float or integer), 
                 rows:int=256, # rows per strip of the full-resolution level
                ) -> tuple: # (the statistics by name, the decoder's 1/16-scale map (1,32,H/16,W/16))
     "The global statistics of one layer and its coarse decoder map; full resolution is visited in strips."
-    st0, skip = _strip_level(ulda.stem, x, ulda.enc_norm[0], rows)         # (1,8,H/2,W/2)
-    norms, skips, L = Norms(given={"enc_norm.0": st0}), [skip], len(ulda.enc)
-    for i in range(1, L): skips.append(ulda.down(i, skips[-1], norms))     # the encoder from level 1, recording
+    st0, skip = _strip_level(ulda.stem, x, ulda.enc_norm[0], rows)         # (1,8,H/2,W/2): full resolution twice, never whole
+    st1, skip1 = _strip_level(ulda.enc[0], skip, ulda.enc_norm[1], rows // 2, keep=True)   # (1,16,H/4,W/4): no temporaries
+    norms, skips, L = Norms(given={"enc_norm.0": st0, "enc_norm.1": st1}), [skip, skip1], len(ulda.enc)
+    for i in range(2, L): skips.append(ulda.down(i, skips[-1], norms))     # the encoder from level 2, recording
     bottom = F.gelu(ulda.enc[-1](skips[-1]))
     skips = _first_bridge(ulda.bridge, skips, norms)                        # the finest skip: only its pooled vector
     deep = ulda.decode(skips, bottom, norms, stop=L - FINE)                 # the decoder down to 1/16 scale ...
@@ -357,12 +366,17 @@ def tile_ulda(ulda, x:torch.Tensor, # (1,1,th,tw) a tile of one layer, float
               deep:torch.Tensor, # (1,32,th/16,tw/16) the whole image's 1/16-scale decoder map, cropped to the tile
               stats:dict, # the whole layer's statistics, from `layer_stats`
               up=None, # the tile's up-sampling on the whole image's grid (`global_upsampler`)
-             ) -> torch.Tensor: # (1,8,th,tw) focus features
+              out=None, # (1,8,b-a,d-c) channels-last: where the features go (`up` writes them there); None: a new tensor
+              crop=None, # (a, b, c, d): only rows a:b and columns c:d of the features (default: all)
+             ) -> torch.Tensor: # (1,8,th,tw) focus features, or their crop
     "ULDA-Net on a tile: the fine levels computed here with the whole layer's statistics, the coarse ones taken from the whole-layer pass."
-    norms, skips = Norms(given=stats), [x]
+    norms, skips, L = Norms(given=stats), [x], len(ulda.enc)
     for i in range(FINE): skips.append(ulda.down(i, skips[-1], norms))     # the encoder down to 1/8 scale
     skips = ulda.bridge(skips[1:], norms)                                   # channel attention: the whole layer's pooled vector
-    return ulda.decode(skips, deep, norms, up, start=len(ulda.enc) - FINE).sigmoid_()
+    y = ulda.head(ulda.rise(L - 1, ulda.decode(skips, deep, norms, up, start=L - FINE, stop=L - 1), skips[0], norms, up))
+    if up is not None: return up(y, out, crop).sigmoid_()
+    f = ulda.up(y) if crop is None else ulda.up(y)[:, :, crop[0]:crop[1], crop[2]:crop[3]]
+    return (f if out is None else out.copy_(f)).sigmoid_()
 
 @torch.inference_mode()
 def global_stats(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multiples of 32
@@ -395,15 +409,25 @@ def _global_grid(n_out:int, off_out:int, n_in:int, off_in:int, g_in:int, g_out:i
     i0 = u.floor().long(); i1 = (i0 + 1).clamp(max=n_in - 1)
     return i0, i1, (u - i0).float()
 
+def _grid_rows(n_out:int, off_out:int, n_in:int, off_in:int, g_in:int, g_out:int) -> tuple: # (lo, hi)
+    "The input rows `_global_grid`'s outputs read, a row wider each side (arithmetic only: no tensor is read)."
+    u = lambda i: (i + off_out) * (g_in - 1) / (g_out - 1) - off_in
+    return max(0, math.floor(u(0)) - 1), min(n_in, math.floor(u(n_out - 1)) + 3)
+
 def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
     "An `up` for ULDA-Net on a tile (th,tw) at (y0,x0) of an (H,W) image that samples as the whole image would."
-    def up(t): # (B,C,h,w) -> (B,C,2h,2w), channels-last
-        h, w = t.shape[-2:]; s = th // h
-        r0, r1, wr = _global_grid(2 * h, 2 * y0 // s, h, y0 // s, H // s, 2 * H // s, t.device)
-        c0, c1, wc = _global_grid(2 * w, 2 * x0 // s, w, x0 // s, W // s, 2 * W // s, t.device)
-        x, wc, wr = t.permute(0, 2, 3, 1), wc[:, None], wr[:, None, None]   # (B,h,w,C): gathers copy whole pixels and rows
-        x = x.index_select(2, c0).mul_(1 - wc).addcmul_(x.index_select(2, c1), wc)     # columns, then rows, as F.interpolate weighs
-        return x.index_select(1, r0).mul_(1 - wr).addcmul_(x.index_select(1, r1), wr).permute(0, 3, 1, 2)
+    def up(t, out=None, crop=None): # (B,C,h,w) -> (B,C,2h,2w) channels-last, or its rows a:b, columns c:d (crop=(a,b,c,d))
+        (B, C, h, w), s = t.shape, th // t.shape[-2]; a, b, c, d = crop or (0, 2 * h, 0, 2 * w)
+        r0, r1, wr = _global_grid(b - a, 2 * y0 // s + a, h, y0 // s, H // s, 2 * H // s, t.device)
+        c0, c1, wc = _global_grid(d - c, 2 * x0 // s + c, w, x0 // s, W // s, 2 * W // s, t.device)
+        lo, hi = _grid_rows(b - a, 2 * y0 // s + a, h, y0 // s, H // s, 2 * H // s)   # the input rows output rows a:b read
+        x = t[:, :, lo:hi].permute(0, 2, 3, 1).reshape(B * (hi - lo), w, C)   # rows of whole pixels: gathers copy pixels, then rows
+        x = x.index_select(1, c0).mul_(1 - wc[:, None]).addcmul_(x.index_select(1, c1), wc[:, None]).view(B, hi - lo, (d - c) * C)
+        into = out is not None and out.permute(0, 2, 3, 1).is_contiguous()    # written in `out` (when given), or made and copied
+        dst = out if into else t.new_empty(B, C, b - a, d - c).contiguous(memory_format=torch.channels_last)
+        y = dst.permute(0, 2, 3, 1).view(B, b - a, (d - c) * C)                # columns, then rows, as F.interpolate weighs
+        torch.index_select(x, 1, r0 - lo, out=y).mul_(1 - wr[:, None]).addcmul_(x.index_select(1, r1 - lo), wr[:, None])
+        return dst if out is None or into else out.copy_(dst)
     return up
 
 # %% ../nbs/10_speed.ipynb #391557d2
@@ -425,20 +449,21 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
     stats = global_stats(m, stack, progress.update if progress is not None else None)
     focus, conf = torch.empty(1, H, W, device=stack.device), torch.empty(1, H, W, device=stack.device)
     k = 2 ** (FINE + 1)                                                     # the scale of the whole layer's decoder map
-    def job(part, feats, i, y0, y1, x0, x1, up):
+    def job(part, feats, i, y0, y1, x0, x1, up, crop):
         st, deep = stats[i]
-        feats[i] = tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // k:y1 // k, x0 // k:x1 // k], st, up)[0]
-    room = torch.empty(N, m.ulda.out_channels, min(H, th), min(W, tw), device=stack.device).contiguous(memory_format=torch.channels_last)
-    for ((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1)) in grid:
+        tile_ulda(m.ulda, as_float(part[:, i:i + 1]), deep[:, :, y0 // k:y1 // k, x0 // k:x1 // k], st, up, feats[i:i + 1], crop)
+    def kept(w, c): return max(0, c[0] - w[0] - 2 * N), min(w[1] - w[0], c[1] - w[0] + 2 * N)   # a core and 2N more, in its window
+    crops = [kept(wy, cy) + kept(wx, cx) for (wy, cy), (wx, cx) in grid]   # ULDA-Net needs the wide margin, the GRU only 2N pixels
+    room = torch.empty(N, m.ulda.out_channels, max(b - a for a, b, _, _ in crops), max(d - c for _, _, c, d in crops),
+                       device=stack.device).contiguous(memory_format=torch.channels_last)
+    for (((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1))), (a, b, c, d) in zip(grid, crops):
         part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
-        feats = room[:, :, :y1 - y0, :x1 - x0]                             # one tile's features at a time, in the same memory
-        parallel([partial(job, part, feats, i, y0, y1, x0, x1, up) for i in range(N)], workers)
-        # ULDA-Net needed the wide margin; the GRU needs only 2N pixels around the core
-        c0, c1 = max(0, cx0 - x0 - 2 * N), min(x1 - x0, cx1 - x0 + 2 * N); k0, k1 = cx0 - x0 - c0, cx1 - x0 - c0
+        feats = room[:, :, :b - a, :d - c]                                 # one tile's kept features at a time, in the same memory
+        parallel([partial(job, part, feats, i, y0, y1, x0, x1, up, (a, b, c, d)) for i in range(N)], workers); release_memory()
         def regress(s, e, scores):                                          # Eq. 6-7 on a band of the core, in a GRU thread
-            p = model.probabilities(scores[..., k0:k1]); rows = slice(y0 + s, y0 + e)
+            p = model.probabilities(scores[..., cx0 - x0 - c:cx1 - x0 - c]); rows = slice(y0 + a + s, y0 + a + e)
             focus[:, rows, cx0:cx1], conf[:, rows, cx0:cx1] = soft_argmax(p), layer_confidence(p)
-        gru_scores(gm, _as_dtype_of(feats[..., c0:c1], gm), workers=workers, span=(cy0 - y0, cy1 - y0), on_strip=regress)
+        gru_scores(gm, _as_dtype_of(feats, gm), workers=workers, span=(cy0 - y0 - a, cy1 - y0 - a), on_strip=regress)
         release_memory()
         if progress is not None: progress.update(1)
     return NetOutput(focus=focus, confidence=conf)
@@ -470,18 +495,26 @@ def memory_budget(device=None) -> int:
     return min(free, limit or free) // 2
 
 # %% ../nbs/10_speed.ipynb #1f020f57
-def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None) -> int:
+def fast_bytes(n:int, h:int, w:int, workers:int=1, model=None,
+               kept:tuple=None) -> int: # (rows, columns) whose features are kept: a tile's core and 2N more (default: all)
     "Estimated peak bytes of `fast_forward` on an (h,w) image of n layers, beyond the stack itself (fitted to `benchmarks/memory_model.py`)."
-    (w0, c, ch) = net_dims(model); R = strip_rows(n, w, hidden=ch)
-    maps = 4 * c * n * h * w + 8 * h * w                                    # float32 ULDA features (c a pixel and layer); focus, confidence
+    (w0, c, ch) = net_dims(model); kh, kw = kept or (h, w); R = strip_rows(n, kw, hidden=ch)
+    maps = 4 * c * n * kh * kw + 8 * h * w                                  # float32 ULDA features (c a pixel and layer); focus, confidence
     walks = 4 * (R + 4 * n + 6) * (c + ch)                                  # per chain, rows of: the walks' buffers (two each)
     waiting = ch * n * (n + 2 * R)                                          # states one direction has and the other not yet
     bands = 3 * n * (2 * n + 3 * R)                                         # score bands not yet complete, their probabilities
     ulda = 16 * w0 * h * w                                                  # one layer's intermediates: 16 bytes per first-level channel (fitted)
-    return maps + len(gru_chains(0, h, n, workers)) * 4 * w * (walks + waiting + bands) + workers * ulda + (64 << 20)
+    return maps + len(gru_chains(0, kh, n, workers)) * 4 * kw * (walks + waiting + bands) + workers * ulda + (64 << 20)
 
-TILE_BUDGET = 3 << 29 # bytes (1.5 GB): the most one tile's working memory gets on a CPU (larger tiles: more memory, little time saved)
+def tile_bytes(n:int, tile:tuple, size:tuple, workers:int=1, model=None, margin:int=MARGIN) -> int:
+    "`fast_bytes` of one (rows, columns) tile of an image of `size`: ULDA-Net on the whole tile, features kept for its core and 2N more."
+    kept = [s if t >= s else min(t, t - 2 * margin + 4 * n) for t, s in zip(tile, size)]
+    return fast_bytes(n, *tile, workers, model, tuple(kept))
 
+TILE_BUDGET = 11 << 27 # bytes (1.375 GiB): the most one tile's working memory gets on a CPU (larger tiles: more memory, little time saved)
+
+
+# %% ../nbs/10_speed.ipynb #b85ea017
 def even_tile(size:int, k:int, margin:int=MARGIN) -> int:
     "The tile that covers `size` pixels in `k` tiles along an axis: an even share of the cores, plus both margins, a multiple of 32."
     if k <= 1: return size
@@ -508,7 +541,7 @@ def auto_tile(n:int, h:int, w:int,
         for kx in range(1, w // 32 + 1):
             tw = even_tile(w, kx, margin)
             if kx > 1 and tw < small: break
-            if fast_bytes(n, th, tw, workers, model) > budget: continue    # more tiles along x might fit
+            if tile_bytes(n, (th, tw), (h, w), workers, model, margin) > budget: continue   # more tiles along x might fit
             cost = len(tile_grid(h, th, margin)) * th * len(tile_grid(w, tw, margin)) * tw   # the pixels ULDA-Net computes
             if best is None or cost < best[0]: best = (cost, (th, tw))
             break                                                           # more tiles along x would only cost more

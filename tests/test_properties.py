@@ -116,3 +116,23 @@ def test_any_stack_of_arrays_fuses_or_is_refused(n, h, w, dtype, c, seed):
         warnings.simplefilter("ignore"); res = smn.fuse(frames, method="laplacian")
     assert res.fused.shape == frames.shape[1:3] + ((3,) if c in (3, 4) else ())
     assert res.fused.dtype == dtype and res.index.min() >= 0 and res.index.max() <= n - 1
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 90), st.integers(1, 9), st.integers(1, 30), st.sampled_from([1, 2, 4]), st.data())
+def test_skewed_gru_strips_give_the_one_strip_scores(n, h, w, rows, workers, data):
+    "The GRU's skewed strips (10_speed) give the scores of one strip over the whole image, bit for bit, for any span, strip height and workers."
+    import torch
+
+    from stackmff_nb.model import StackMFFV2
+    from stackmff_nb.speed import gru_scores
+    a = data.draw(st.one_of(st.just(0), st.integers(0, h - 1))); b = data.draw(st.one_of(st.just(h), st.integers(a + 1, h)))   # edges often
+    torch.manual_seed(n * 1000 + h)
+    model = StackMFFV2().eval()
+    f = torch.rand(n, 8, h, w).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        one = gru_scores(model, f, rows=h, workers=1, span=(a, b))
+        assert torch.equal(gru_scores(model, f, rows=rows, workers=workers, span=(a, b)), one)
+        band = torch.full_like(one, float("nan"))
+        def put(s, e, sc): band[:, :, s - a:e - a] = sc
+        gru_scores(model, f, rows=rows, workers=workers, span=(a, b), on_strip=put)
+        assert torch.equal(band, one)
