@@ -48,6 +48,16 @@ def cpu_name():
     ext = [e for e, f in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AMX", "amx_tile")) if f in flags]
     return f"{name}, {'/'.join(ext) or 'no AVX2'}"
 
+def machine_speed() -> float:
+    "GMAC/s of one fixed 3x3 convolution (24 -> 32 channels, 256x640, channels-last, one thread), median of 20: this VM's speed drifts."
+    import torch
+    torch.set_num_threads(1)
+    x = torch.rand(1, 24, 256, 640).contiguous(memory_format=torch.channels_last); w = torch.rand(32, 24, 3, 3)
+    ts = []
+    with torch.inference_mode():
+        for _ in range(23): t = time.perf_counter(); torch.conv2d(x, w, padding=1); ts.append(time.perf_counter() - t)
+    return 256 * 640 * 24 * 32 * 9 / statistics.median(ts[3:]) / 1e9
+
 def child(args):
     "One measured run: read the stack, fuse, report seconds and peak RSS as JSON."
     import stackmff_nb as smn  # noqa: I001 (first: it sets torch's allocator up, huge pages, before torch loads)
@@ -93,7 +103,7 @@ def main():
     if args.child: return child(args)
     cases = CASES[:1] if args.quick else CASES
     runs = 2 if args.quick else args.runs
-    rows, fits, budget_rows = [], [], []
+    rows, fits, budget_rows, speed = [], [], [], [machine_speed()]
     for n, h, w in cases:
         folder = Path(args.data) / f"n{n}_{w}x{h}"; make_stack(folder, n, h, w)
         big = h * w > 6e6
@@ -108,9 +118,9 @@ def main():
         rows.append((n, f"{w}x{h}", r, *fmt(ref), *fmt(fast), ratio, *fmt(spline), mem, *fmt(lap)))
         if "error" not in fast and not big: fits.append((n * h * w, fast["seconds"]))   # the 12 MP run may be tiled
         if big:                                                              # the same with tiles as large as the whole budget allows
-            from stackmff_nb.speed import memory_budget
+            from stackmff_nb.speed import TILE_BUDGET, memory_budget
             big_tiles = measure(folder, r, impl="fast", blend="spline", tile_budget=memory_budget())
-            budget_rows += [(f"{n} x {w}x{h}", "at most 1.5 GB a tile (`TILE_BUDGET`, the default)", *fmt(spline)),
+            budget_rows += [(f"{n} x {w}x{h}", f"at most {TILE_BUDGET / 2**30:.3g} GiB a tile (`TILE_BUDGET`, the default)", *fmt(spline)),
                             (f"{n} x {w}x{h}", f"the whole budget, {memory_budget() / 2**30:.1f} GB (half the free memory)", *fmt(big_tiles))]
         print(rows[-1], flush=True)
     b = np.polyfit(np.log([f[0] for f in fits]), np.log([f[1] for f in fits]), 1)[0] if len(fits) > 1 else float("nan")
@@ -122,13 +132,16 @@ def main():
         untiled = run(folder, tile=0, save=d / "a.npy"); tiled = run(folder, tile=1024, save=d / "b.npy")
         same = (np.load(d / "a.npy") == np.load(d / "b.npy")).mean() if (d / "b.npy").exists() and (d / "a.npy").exists() else float("nan")
         tile_rows.append(("8 x 2304x1728 (4 MP)", *fmt(untiled), *fmt(tiled), f"{same:.4%}"))
+    speed.append(machine_speed())
     import datetime
 
     import torch
     lines = [f"# fuse on CPU: faithful against optimised ({cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {datetime.date.today()})", "",
              f"Median of {runs} runs (1 for 12 MP), each `fuse` in a fresh process; peak RSS is the process's own. Produced by `python benchmarks/bench_fuse.py`. "
              "Faithful and optimised take each pixel from one frame (`blend=\"select\"`, Eq. 8); `+ spline` is the optimised path with the default "
-             "seamless compositing, and its peak memory over Eq. 8's is the bound the compositing keeps.", "",
+             "seamless compositing, and its peak memory over Eq. 8's is the bound the compositing keeps. "
+             f"This machine's speed (`machine_speed`, a fixed convolution on one thread) was {speed[0]:.0f} GMAC/s before the runs and "
+             f"{speed[1]:.0f} after: on a shared VM it drifts, so compare seconds across tables only at the same speed.", "",
              "| N | size | runs | faithful s | faithful MB | optimised s | optimised MB | speed-up | + spline s | + spline MB | spline / select MB | laplacian s | laplacian MB |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"] + ["| " + " | ".join(map(str, r)) + " |" for r in rows]
     lines += ["", f"Time of the optimised path against N*H*W over the untiled rows: exponent {b:.2f} (fitted on log-log; 1 = linear)."]
