@@ -1,7 +1,9 @@
 """Stacks as microscopes and cameras write them: multi-page, OME and ImageJ TIFF z-stacks, camera RAW, physical depth."""
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import cv2
@@ -14,7 +16,7 @@ from skimage import data as skdata
 
 from stackmff_nb.core import StackError
 from stackmff_nb.fuse import fuse
-from stackmff_nb.io import read_image, read_stack, tiff_stacks, write_dng
+from stackmff_nb.io import _libraw_quiet, read_image, read_stack, tiff_stacks, write_dng
 from stackmff_nb.synth import depth_occluders, layered_stack
 
 EXE = str(Path(sys.executable).parent / "stackmff-nb")
@@ -111,6 +113,23 @@ def test_raw_bad_inputs(tmp_path, scene):
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
         assert ("1.dng: a corrupt, truncated" if case == "cut" else "2.dng: another camera's sensor") in r.stderr
         assert not (tmp_path / f"out_{case}").exists()
+
+def test_libraw_quiet_on_threads_gives_stderr_back():
+    "Two decoding threads overlap (A in, B in, A out, B out): LibRaw is silenced while either runs, and stderr is back after."
+    before = os.fstat(2).st_ino
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    inside = []
+    def a():
+        with _libraw_quiet(): a_in.set(); b_in.wait(); inside.append(os.fstat(2).st_ino)
+        a_out.set()
+    def b():
+        a_in.wait()
+        with _libraw_quiet(): b_in.set(); a_out.wait(); inside.append(os.fstat(2).st_ino)
+    ts = [threading.Thread(target=f) for f in (a, b)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    null = os.stat(os.devnull).st_ino
+    assert inside == [null, null] and os.fstat(2).st_ino == before
 
 def test_raw_stack_is_developed_once(tmp_path, scene):
     "Every frame gets the first frame's white balance: frames shot with another as-shot neutral develop alike."
