@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from .core import StackError, check_shape
 from .model import NetOutput, StackMFFV2
 from .regression import layer_confidence, soft_argmax
-from .ulda import Norms, group_norm, group_stats
+from .ulda import Norms, group_norm, group_stats, max_pool2
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'FINE', 'MARGIN', 'TILE_BUDGET', 'as_float', 'parallel', 'release_memory', 'ulda_into', 'ulda_features',
@@ -95,7 +95,7 @@ def ulda_features(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W) float in [0,
                   workers:int=None, tick=None) -> torch.Tensor: # (N,C,H,W) channels-last, C = model.ulda.out_channels
     "ULDA-Net on one layer per job, the jobs spread over `workers` threads; statistics summed row-wise (`Norms`)."
     N, H, W = stack.shape[1:]
-    feats = torch.empty(N, model.ulda.out_channels, H, W, device=stack.device).contiguous(memory_format=torch.channels_last)
+    feats = torch.empty(N, model.ulda.out_channels, H, W, device=stack.device, memory_format=torch.channels_last)
     def job(i): ulda_into(model.ulda, as_float(stack[:, i:i + 1]), feats[i:i + 1])
     parallel([partial(job, i) for i in range(N)], workers or _workers(stack), tick)
     return feats
@@ -130,7 +130,7 @@ def gru_walk(cell, feats:torch.Tensor, # (N,C,H,W) channels-last features
     N, C, H, W = feats.shape; Ch = cell.c_hidden; b = H if b is None else b; order = list(order)
     R = max(8, rows or strip_rows(N, W, feats.device, Ch)); cuts = list(range(a + R, b, R))   # strip j ends at cuts[j] - 2k at step k
     n = min(R + 4 * N + 6, H + 2)
-    xh = feats.new_zeros(1, C + Ch, n, W).contiguous(memory_format=torch.channels_last)     # [x_t, h] of the strip's rows
+    xh = torch.empty(1, C + Ch, n, W, dtype=feats.dtype, device=feats.device, memory_format=torch.channels_last).zero_()   # [x_t, h]
     xr = torch.zeros_like(xh)                                                               # [x_t, r*h]
     handed = None
     for j in range(len(cuts) + 1):
@@ -324,12 +324,12 @@ def _strip_level(conv:nn.Module, x:torch.Tensor, # (1,C,H,W), float or integer
         a0, b0 = max(0, a - reach), min(H, b + reach)
         return conv(as_float(x[:, :, a0:b0]))[:, :, a - a0:b - a0]
     if keep:
-        y = torch.empty(1, gn.num_channels, H, W, device=x.device).contiguous(memory_format=torch.channels_last)
+        y = torch.empty(1, gn.num_channels, H, W, device=x.device, memory_format=torch.channels_last)
         for a, b in bands: y[:, :, a:b] = rows_of(a, b)
         rows_of = lambda a, b: y[:, :, a:b]
     st = _merge_stats([((b - a) * W, *group_stats(rows_of(a, b), gn.num_groups)) for a, b in bands])
-    out = torch.empty(1, gn.num_channels, H // 2, W // 2, device=x.device).contiguous(memory_format=torch.channels_last)
-    for a, b in bands: out[:, :, a // 2:b // 2] = F.gelu(F.max_pool2d(group_norm(rows_of(a, b), gn, *st), 2))
+    out = torch.empty(1, gn.num_channels, H // 2, W // 2, device=x.device, memory_format=torch.channels_last)
+    for a, b in bands: out[:, :, a // 2:b // 2] = F.gelu(max_pool2(group_norm(rows_of(a, b), gn, *st)))
     return st, out
 
 def _first_bridge(bridge, ts:list, # the skips, 1/2 to 1/32 scale
@@ -419,7 +419,7 @@ def global_upsampler(H:int, W:int, y0:int, x0:int, th:int, tw:int):
         x = t[:, :, lo:hi].permute(0, 2, 3, 1).reshape(B * (hi - lo), w, C)   # rows of whole pixels: gathers copy pixels, then rows
         x = x.index_select(1, c0).mul_(1 - wc[:, None]).addcmul_(x.index_select(1, c1), wc[:, None]).view(B, hi - lo, (d - c) * C)
         into = out is not None and out.permute(0, 2, 3, 1).is_contiguous()    # written in `out` (when given), or made and copied
-        dst = out if into else t.new_empty(B, C, b - a, d - c).contiguous(memory_format=torch.channels_last)
+        dst = out if into else torch.empty(B, C, b - a, d - c, dtype=t.dtype, device=t.device, memory_format=torch.channels_last)
         y = dst.permute(0, 2, 3, 1).view(B, b - a, (d - c) * C)                # columns, then rows, as F.interpolate weighs
         torch.index_select(x, 1, r0 - lo, out=y).mul_(1 - wr[:, None]).addcmul_(x.index_select(1, r1 - lo), wr[:, None])
         return dst if out is None or into else out.copy_(dst)
@@ -450,7 +450,7 @@ def tiled_forward(model:StackMFFV2, stack:torch.Tensor, # (1,N,H,W), H, W multip
     def kept(w, c): return max(0, c[0] - w[0] - 2 * N), min(w[1] - w[0], c[1] - w[0] + 2 * N)   # a core and 2N more, in its window
     crops = [kept(wy, cy) + kept(wx, cx) for (wy, cy), (wx, cx) in grid]   # ULDA-Net needs the wide margin, the GRU only 2N pixels
     room = torch.empty(N, m.ulda.out_channels, max(b - a for a, b, _, _ in crops), max(d - c for _, _, c, d in crops),
-                       device=stack.device).contiguous(memory_format=torch.channels_last)
+                       device=stack.device, memory_format=torch.channels_last)
     for (((y0, y1), (cy0, cy1)), ((x0, x1), (cx0, cx1))), (a, b, c, d) in zip(grid, crops):
         part, up = stack[:, :, y0:y1, x0:x1], global_upsampler(H, W, y0, x0, y1 - y0, x1 - x0)
         feats = room[:, :, :b - a, :d - c]                                 # one tile's kept features at a time, in the same memory

@@ -15,7 +15,7 @@ from .core import check_shape
 
 # %% auto #0
 __all__ = ['InceptionDW', 'SpatialAttention', 'ChannelAttention', 'AttentionBridge', 'group_stats', 'group_norm', 'Norms',
-           'ULDANet']
+           'max_pool2', 'ULDANet']
 
 # %% ../nbs/05_ulda.ipynb #96f9a5d0
 class InceptionDW(nn.Module):
@@ -97,6 +97,12 @@ class Norms:
         return p
 
 # %% ../nbs/05_ulda.ipynb #9a14dbf1
+def max_pool2(x:torch.Tensor, # (B,C,H,W), H and W even
+             ) -> torch.Tensor: # (B,C,H/2,W/2)
+    "2x2 max-pooling as the maximum of even and odd rows, then of even and odd columns: `F.max_pool2d(x, 2)`'s numbers, no indices."
+    r = torch.maximum(x[..., 0::2, :], x[..., 1::2, :])
+    return torch.maximum(r[..., 0::2], r[..., 1::2])
+
 class ULDANet(nn.Module):
     "Intra-layer focus estimation: each layer of (B,N,H,W) -> 8 focus features (B,N,8,H,W) in (0,1)."
     def __init__(self, widths=(8, 16, 24, 32, 48, 64), out_channels:int=8):
@@ -114,7 +120,7 @@ class ULDANet(nn.Module):
         gn = (self.enc_norm if part == "enc" else self.dec_norm)[i]
         return gn(x) if norms is None else norms.group_norm(f"{part}_norm.{i}", gn, x)
     def down(self, i:int, x, norms=None): # encoder stage i: (BN,C_i,h,w) -> (BN,C_i+1,h/2,w/2)
-        return F.gelu(F.max_pool2d(self.norm("enc", i, (self.stem if i == 0 else self.enc[i - 1])(x), norms), 2))
+        return F.gelu(max_pool2(self.norm("enc", i, (self.stem if i == 0 else self.enc[i - 1])(x), norms)))
     def encode(self, x, norms=None): # (BN,1,H,W) -> skips [(BN,C_i,H/2^i,W/2^i)] i=1..5, bottom (BN,64,H/32,W/32)
         skips, out = [], x
         for i in range(5): out = self.down(i, out, norms); skips.append(out)
