@@ -103,6 +103,7 @@ def max_pool2(x:torch.Tensor, # (B,C,H,W), H and W even
     r = torch.maximum(x[..., 0::2, :], x[..., 1::2, :])
     return torch.maximum(r[..., 0::2], r[..., 1::2])
 
+# %% ../nbs/05_ulda.ipynb #07fce57d
 class ULDANet(nn.Module):
     "Intra-layer focus estimation: each layer of (B,N,H,W) -> 8 focus features (B,N,8,H,W) in (0,1)."
     def __init__(self, widths=(8, 16, 24, 32, 48, 64), out_channels:int=8):
