@@ -97,9 +97,10 @@ class Norms:
         return p
 
 # %% ../nbs/05_ulda.ipynb #9a14dbf1
-def max_pool2(x:torch.Tensor, # (B,C,H,W), H and W even
-             ) -> torch.Tensor: # (B,C,H/2,W/2)
+def max_pool2(x:torch.Tensor, # (B,C,H,W)
+             ) -> torch.Tensor: # (B,C,H//2,W//2)
     "2x2 max-pooling as the maximum of even and odd rows, then of even and odd columns: `F.max_pool2d(x, 2)`'s numbers, no indices."
+    x = x[..., : x.shape[-2] // 2 * 2, : x.shape[-1] // 2 * 2]                # an odd last row or column is dropped, as max_pool2d does
     r = torch.maximum(x[..., 0::2, :], x[..., 1::2, :])
     return torch.maximum(r[..., 0::2], r[..., 1::2])
 
