@@ -7,8 +7,10 @@ Docs: https://stackmff-nb.github.io/stackmff-nb/core.html.md"""
 # %% ../nbs/00_core.ipynb #fb2b6de5
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import threading
 
 import cv2
 import numpy as np
@@ -16,8 +18,8 @@ import torch
 
 # %% auto #0
 __all__ = ['SOLUTIONS_ENV', 'StackError', 'check_shape', 'seed_everything', 'resolve_device', 'is_out_of_memory',
-           'is_device_error', 'dtype_max', 'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y', 'stack_luma',
-           'show_image', 'show_images', 'colorize_index', 'check_exercise']
+           'is_device_error', 'shared_setting', 'dtype_max', 'to_float', 'from_float', 'stack_to_tensor', 'rgb_to_y',
+           'stack_luma', 'show_image', 'show_images', 'colorize_index', 'check_exercise']
 
 # %% ../nbs/00_core.ipynb #01d0dc8c
 class StackError(ValueError):
@@ -76,6 +78,24 @@ def is_out_of_memory(e:BaseException) -> bool:
 def is_device_error(e:BaseException) -> bool:
     "Is `e` a failure of the accelerator or its libraries (CUDA, cuDNN, cuBLAS, NCCL, MPS), or out of memory?"
     return is_out_of_memory(e) or (isinstance(e, RuntimeError) and any(t in str(e) for t in ("CUDA", "cuDNN", "CUBLAS", "NCCL", "MPS")))
+
+# %% ../nbs/00_core.ipynb #7ccf85dd
+def shared_setting(enter, # enter() -> saved: changes a process-wide setting, returns what restores it
+                   leave, # leave(saved): restores it
+                  ):
+    "A context manager for a process-wide setting that threads change together: the first in calls `enter`, the last out `leave`."
+    lock, state = threading.Lock(), dict(inside=0, saved=None)
+    @contextlib.contextmanager
+    def setting():
+        with lock:
+            if state["inside"] == 0: state["saved"] = enter()
+            state["inside"] += 1
+        try: yield
+        finally:
+            with lock:
+                state["inside"] -= 1
+                if state["inside"] == 0: leave(state["saved"])
+    return setting
 
 # %% ../nbs/00_core.ipynb #dcaf36bd
 _MAXVAL = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}

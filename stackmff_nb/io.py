@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import tempfile
-import threading
 import warnings
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ import cv2
 import numpy as np
 import tifffile
 
-from .core import StackError, colorize_index
+from .core import StackError, colorize_index, shared_setting
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'RAW_EXTS', 'READ_EXTS', 'natural_key', 'read_image', 'tiff_layout', 'read_exif', 'image_writer',
@@ -246,23 +245,16 @@ def write_image(path, img:np.ndarray, overwrite:bool=False, quality:int=95, exif
     return _atomic_write(Path(path), image_writer(path, img, quality, exif), overwrite)
 
 # %% ../nbs/01_io.ipynb #1f312b2e
-_QUIET = dict(lock=threading.Lock(), inside=0, saved=None)
+def _stderr_to_null() -> int: # a copy of the old file descriptor 2
+    null, saved = os.open(os.devnull, os.O_WRONLY), os.dup(2)
+    os.dup2(null, 2); os.close(null)
+    return saved
 
-@contextlib.contextmanager
-def _libraw_quiet():
-    """LibRaw writes its own notes to file descriptor 2; the error we raise says what went wrong, in one line.
-    Frames decode on several threads and fd 2 is the whole process's: the first thread in points it at /dev/null,
-    the last one out points it back (each saving and restoring its own would leave it pointing at /dev/null)."""
-    with _QUIET["lock"]:
-        if _QUIET["inside"] == 0:
-            null, _QUIET["saved"] = os.open(os.devnull, os.O_WRONLY), os.dup(2)
-            os.dup2(null, 2); os.close(null)
-        _QUIET["inside"] += 1
-    try: yield
-    finally:
-        with _QUIET["lock"]:
-            _QUIET["inside"] -= 1
-            if _QUIET["inside"] == 0: os.dup2(_QUIET["saved"], 2); os.close(_QUIET["saved"])
+def _stderr_back(saved:int): os.dup2(saved, 2); os.close(saved)
+
+# LibRaw writes its own notes to file descriptor 2; the error we raise says what went wrong, in one line.
+# Frames decode on several threads, and fd 2 is the whole process's (`shared_setting`).
+_libraw_quiet = shared_setting(_stderr_to_null, _stderr_back)
 
 @dataclass
 class RawDevelopment:

@@ -13,7 +13,6 @@ import math
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import lru_cache, partial
 from itertools import zip_longest
 
@@ -21,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import StackError, check_shape
+from .core import StackError, check_shape, shared_setting
 from .model import NetOutput, StackMFFV2
 from .regression import layer_confidence, soft_argmax
 from .ulda import Norms, group_norm, group_stats, max_pool2
@@ -43,19 +42,12 @@ def as_float(x:torch.Tensor) -> torch.Tensor:
     return x.float() / (255.0 if x.dtype == torch.uint8 else 65535.0)
 
 # %% ../nbs/10_speed.ipynb #25ac580b
-_single = dict(lock=threading.Lock(), users=0, saved=1)   # PyTorch's thread count is process-wide
+def _one_thread() -> int: # the thread count before
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    return n
 
-@contextmanager
-def _single_threaded_ops():
-    "PyTorch ops single-threaded while any `parallel` call runs (safe when several run at once)."
-    with _single["lock"]:
-        if _single["users"] == 0: _single["saved"] = torch.get_num_threads(); torch.set_num_threads(1)
-        _single["users"] += 1
-    try: yield
-    finally:
-        with _single["lock"]:
-            _single["users"] -= 1
-            if _single["users"] == 0: torch.set_num_threads(_single["saved"])
+# PyTorch ops single-threaded while any `parallel` call runs; its thread count is process-wide (`shared_setting`)
+_single_threaded_ops = shared_setting(_one_thread, torch.set_num_threads)
 
 def parallel(jobs:list, # callables without arguments
              workers:int=None, # threads (default: PyTorch's thread count)
@@ -528,7 +520,7 @@ def auto_tile(n:int, h:int, w:int,
     budget = budget or memory_budget(device)
     workers = (workers or torch.get_num_threads()) if device.type == "cpu" else 1   # one stream of work on an accelerator
     if fast_bytes(n, h, w, workers, model) <= budget: return None
-    if device.type == "cpu": budget = min(budget, TILE_BUDGET)             # 12 MP x 24: 2.5% slower than tiles of 11 GB, 37% of the peak
+    if device.type == "cpu": budget = min(budget, TILE_BUDGET)             # 12 MP x 24: about as fast as tiles of 11 GB, 37% of the peak
     best, small = None, 2 * margin + 32                                     # a tile's core is at least 32 pixels
     for ky in range(1, h // 32 + 1):                                        # k tiles along an axis: ceil(size/k) cores plus margins
         th = even_tile(h, ky, margin)
