@@ -79,11 +79,24 @@ def timed(cmd: list) -> dict:
     return dict(seconds=r["seconds"], rss_mb=r["rss_mb"])
 
 
+def alternating(cmds: dict, runs: int) -> dict:
+    "{method: [timed(...) of each round]}: every round runs each command once, in turn forwards and backwards."
+    times = {k: [] for k in cmds}
+    for r in range(runs):
+        for k in (list(cmds) if r % 2 == 0 else list(cmds)[::-1]): times[k].append(timed(cmds[k]))
+    return times
+
+
+CLI = str(Path(sys.executable).parent / "stackmff-nb")
+
+
+def enfuse_cmd(enfuse: str, frames: list, out: Path) -> list: return [enfuse, *ENFUSE, "-o", str(out), *frames]
+
+
 def commands(frames: list, work: Path, enfuse: str) -> dict:
     "The whole command of every method on one stack, each writing into its own folder under `work`."
-    cli = str(Path(sys.executable).parent / "stackmff-nb")
-    cmds = {k: [cli, "fuse", *frames, "-o", str(work / f"method{i}"), "-q", "--overwrite", *extra] for i, (k, extra) in enumerate(OURS.items())}
-    if enfuse: cmds["enfuse (hard mask)"] = [enfuse, *ENFUSE, "-o", str(work / "enfuse.tif"), *frames]
+    cmds = {k: [CLI, "fuse", *frames, "-o", str(work / f"method{i}"), "-q", "--overwrite", *extra] for i, (k, extra) in enumerate(OURS.items())}
+    if enfuse: cmds["enfuse (hard mask)"] = enfuse_cmd(enfuse, frames, work / "enfuse.tif")
     return cmds
 
 
@@ -93,15 +106,11 @@ def one_command(sts: list, runs: int, enfuse: str) -> dict:
     for name, frames, _ in sts:
         (work / "in" / name).mkdir(parents=True)
         for f in frames: (work / "in" / name / Path(f).name).symlink_to(f)
-    cli = str(Path(sys.executable).parent / "stackmff-nb")
-    cmds = {"ours (default, spline)": [cli, "fuse", str(work / "in"), "-o", str(work / "out"), "-q", "--overwrite"],
-            "enfuse (hard mask)": ["sh", "-c", " && ".join(shlex.join([enfuse, *ENFUSE, "-o", str(work / f"{name}.tif"), *frames])
-                                                           for name, frames, _ in sts)]}
-    times = {k: [] for k in cmds}
-    for r in range(runs):
-        for k in (list(cmds) if r % 2 == 0 else list(cmds)[::-1]): times[k].append(timed(cmds[k])["seconds"])
+    cmds = {"ours (default, spline)": [CLI, "fuse", str(work / "in"), "-o", str(work / "out"), "-q", "--overwrite"],
+            "enfuse (hard mask)": ["sh", "-c", " && ".join(shlex.join(enfuse_cmd(enfuse, frames, work / f"{name}.tif")) for name, frames, _ in sts)]}
+    times = alternating(cmds, runs)
     shutil.rmtree(work, ignore_errors=True)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return {k: statistics.median(t["seconds"] for t in v) for k, v in times.items()}
 
 
 def outputs(frames: list, work: Path) -> dict:
@@ -160,9 +169,7 @@ def main(argv=None):
     for name, frames, aif in sts:
         work = Path(tempfile.mkdtemp(prefix="real-"))
         cmds = commands(frames, work, enfuse)
-        times = {k: [] for k in cmds}
-        for r in range(args.runs):                                       # alternate: every round runs each method once
-            for k in (list(cmds) if r % 2 == 0 else list(cmds)[::-1]): times[k].append(timed(cmds[k]))
+        times = alternating(cmds, args.runs)
         st, out, res = outputs(frames, work)
         best = best_gradient(st.frames); ref = read_image(aif) if aif else None
         base = statistics.median(t["seconds"] for t in times["enfuse (hard mask)"]) if enfuse else None
