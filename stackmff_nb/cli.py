@@ -23,7 +23,7 @@ import numpy as np
 from .baselines import METHODS
 from .batch import plan_tasks
 from .core import StackError, colorize_index, is_device_error, resolve_device
-from .io import RAW_EXTS, list_images, read_exif, read_image, read_stack, save_figure, write_fusion, write_image
+from .io import RAW_EXTS, list_images, read_exif, read_image, read_stack, refuse_existing, save_figure, write_fusion, write_image
 
 # %% auto #0
 __all__ = ['subcommand', 'build_parser', 'at_least', 'byte_size', 'main', 'run', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd',
@@ -169,6 +169,11 @@ def _fuse_one(src, out:Path, args, model) -> dict:
         if skipped: print(f"{src}: ignored {len(skipped)} file(s) that are not images: {', '.join(p.name for p in skipped)}", file=sys.stderr)
     with warnings.catch_warnings(record=True) as read_notes:                   # said as one line each, like fuse's below
         warnings.simplefilter("always"); st = read_stack(src, reverse=args.reverse, sort="string" if args.compat == "official" else "natural")
+    first = Path(st.paths[0]) if st.paths else None
+    ext = first.suffix.lower() if first and first.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff") else ".png"
+    if first and first.suffix.lower() in RAW_EXTS: ext = ".tif"                # developed RAW is 16-bit RGB
+    if st.dtype == np.uint16 and ext in (".jpg", ".jpeg"): ext = ".png"        # as `write_fusion` does
+    refuse_existing(out / f"fused{ext}", args.overwrite)                        # before the work, not after it
     crop = None
     if args.align:
         from stackmff_nb.align import AlignmentWarning, align_stack
@@ -188,9 +193,6 @@ def _fuse_one(src, out:Path, args, model) -> dict:
     if not args.quiet:
         for m in (str(w.message) for w in [*read_notes, *caught]):
             print(f"stackmff-nb fuse: warning: {m if m.startswith(str(src)) else f'{src}: {m}'}", file=sys.stderr)
-    first = Path(st.paths[0]) if st.paths else None
-    ext = first.suffix.lower() if first and first.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff") else ".png"
-    if first and first.suffix.lower() in RAW_EXTS: ext = ".tif"                # developed RAW is 16-bit RGB
     exif = read_exif(first) if first and first.is_file() else b""
     files = write_fusion(out, res, ext, args.overwrite, exif)
     if args.verbose:

@@ -26,9 +26,9 @@ import tifffile
 from .core import StackError, colorize_index, shared_setting
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'RAW_EXTS', 'READ_EXTS', 'natural_key', 'read_image', 'tiff_layout', 'read_exif', 'image_writer',
-           'write_image', 'RawDevelopment', 'write_dng', 'Stack', 'list_images', 'find_image', 'TiffStack',
-           'tiff_stacks', 'read_tiff_stack', 'read_stack', 'index_picture', 'write_fusion', 'save_figure']
+__all__ = ['IMAGE_EXTS', 'RAW_EXTS', 'READ_EXTS', 'natural_key', 'read_image', 'tiff_layout', 'refuse_existing', 'read_exif',
+           'image_writer', 'write_image', 'RawDevelopment', 'write_dng', 'Stack', 'list_images', 'find_image',
+           'TiffStack', 'tiff_stacks', 'read_tiff_stack', 'read_stack', 'index_picture', 'write_fusion', 'save_figure']
 
 # %% ../nbs/01_io.ipynb #c77048cd
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")                # read and written
@@ -189,8 +189,12 @@ def _staged(path:Path, writer) -> str:
         raise
     return tmp
 
+def refuse_existing(path, overwrite:bool=False):
+    "Refuse to replace `path` unless `overwrite`: every writer's check, and the command line's before any work."
+    if not overwrite and Path(path).exists(): raise StackError(f"{path}: exists (use overwrite=True / --overwrite to replace it)")
+
 def _check_target(path:Path, overwrite:bool):
-    if path.exists() and not overwrite: raise StackError(f"{path}: exists (use overwrite=True / --overwrite to replace it)")
+    refuse_existing(path, overwrite)
     if not path.parent.is_dir(): raise StackError(f"{path.parent}: output folder does not exist")
     if not os.access(path.parent, os.W_OK): raise StackError(f"{path.parent}: output folder is not writable")
 
