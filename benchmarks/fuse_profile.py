@@ -48,7 +48,7 @@ TIMED = {"read_stack": "decode", "load_model": "model", "network_input": "luma",
 # Runs inside the fresh interpreter: argv[1] is the command line's arguments as JSON; prints the stages' seconds as JSON.
 RUNNER = """import json, sys, time
 t0 = time.perf_counter()
-import stackmff_nb.cli as cli, stackmff_nb.speed, stackmff_nb.composite
+import stackmff_nb.cli as cli, stackmff_nb.fuse, stackmff_nb.speed, stackmff_nb.composite
 imports = time.perf_counter() - t0
 TIMED = json.loads(sys.argv[2]); spent = dict.fromkeys(set(TIMED.values()), 0.0); inner = [0.0]
 def timer(fn, stage):

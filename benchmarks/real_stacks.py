@@ -16,6 +16,11 @@ where most strong edges have a low confidence: occlusion edges) goes beside the 
 times every shipped stack in one command (a folder of stack folders: Python and torch start once)
 beside enfuse run on each stack in turn, the two alternating: what a user with many stacks pays.
 
+One more row per stack times our default through a resident server (`stackmff-nb serve --detach`, started
+once before the rounds, lesson 20): the command is then the client, which starts without torch. Its
+outputs are the default's (the same bytes), so its quality columns repeat the default's; its peak
+memory is the server's, given once below the table. Every other command of ours runs with no server.
+
 With `--large`, the pcb stack enlarged 3x and 5x (7 x 1920x1440 and 7 x 3200x2400, bicubic, as
 `fuse_profile.py --large` makes them) joins the time table: where the network, not the start, is the
 cost. The median over the shipped stacks leaves them out.
@@ -93,9 +98,29 @@ CLI = str(Path(sys.executable).parent / "stackmff-nb")
 def enfuse_cmd(enfuse: str, frames: list, out: Path) -> list: return [enfuse, *ENFUSE, "-o", str(out), *frames]
 
 
-def commands(frames: list, work: Path, enfuse: str) -> dict:
+SERVED = "ours (default), resident server"
+
+
+def start_server() -> tuple:
+    "A detached `stackmff-nb serve` on a socket of its own: (socket path, pid). Commands of ours elsewhere see no server."
+    import re
+    os.environ["STACKMFF_NB_SOCKET"] = str(Path(tempfile.mkdtemp(prefix="noserve-")) / "none.sock")
+    sock = Path(tempfile.mkdtemp(prefix="serve-")) / "s.sock"
+    r = subprocess.run(["env", f"STACKMFF_NB_SOCKET={sock}", CLI, "serve", "--detach", "--idle", "3600"], capture_output=True, text=True, check=True)
+    return sock, int(re.search(r"pid (\d+)", r.stderr)[1])
+
+
+def stop_server(sock: Path, pid: int) -> float:
+    "Stop the server; its peak RSS (MB) over the whole benchmark."
+    hwm = next(int(l.split()[1]) for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("VmHWM")) / 1024
+    subprocess.run(["env", f"STACKMFF_NB_SOCKET={sock}", CLI, "serve", "--stop"], capture_output=True, check=True)
+    return hwm
+
+
+def commands(frames: list, work: Path, enfuse: str, sock: Path = None) -> dict:
     "The whole command of every method on one stack, each writing into its own folder under `work`."
     cmds = {k: [CLI, "fuse", *frames, "-o", str(work / f"method{i}"), "-q", "--overwrite", *extra] for i, (k, extra) in enumerate(OURS.items())}
+    if sock: cmds[SERVED] = ["env", f"STACKMFF_NB_SOCKET={sock}", CLI, "fuse", *frames, "-o", str(work / "served"), "-q", "--overwrite"]
     if enfuse: cmds["enfuse (hard mask)"] = enfuse_cmd(enfuse, frames, work / "enfuse.tif")
     return cmds
 
@@ -166,14 +191,15 @@ def main(argv=None):
     if not enfuse: print("enfuse not found: its rows are left out (Debian: apt-get install enfuse)", flush=True)
     large = Path(tempfile.mkdtemp(prefix="large-")) if args.large else None
     rows, panels, sts = [], [], stacks(args.stacks, large)
+    sock, pid = start_server()
     for name, frames, aif in sts:
         work = Path(tempfile.mkdtemp(prefix="real-"))
-        cmds = commands(frames, work, enfuse)
+        cmds = commands(frames, work, enfuse, sock)
         times = alternating(cmds, args.runs)
         st, out, res = outputs(frames, work)
         best = best_gradient(st.frames); ref = read_image(aif) if aif else None
         base = statistics.median(t["seconds"] for t in times["enfuse (hard mask)"]) if enfuse else None
-        for k, img in out.items():
+        for k, img in [*out.items(), (SERVED, out["ours (default, spline)"])]:
             q = seams_and_detail(img, st.frames, best=best)
             row = dict(stack=name, n=st.n, size=f"{st.size[1]}x{st.size[0]}", method=k, seconds=statistics.median(t["seconds"] for t in times[k]),
                        rss_mb=statistics.median(t["rss_mb"] for t in times[k]), **q)
@@ -184,13 +210,14 @@ def main(argv=None):
             panels.append((name, st, out, crops(st, out, res, best)))           # the stacks where Eq. 8 leaves seams
         shutil.rmtree(work, ignore_errors=True)
     if large: shutil.rmtree(large, ignore_errors=True)
+    server_mb = stop_server(sock, pid)
     shipped = [s for s in sts if s[0] in SHIPPED]
     together = one_command(shipped, args.runs, enfuse) if enfuse and len(shipped) > 1 else None
-    write_table(rows, args, enfuse, together, [s[0] for s in shipped])
+    write_table(rows, args, enfuse, together, [s[0] for s in shipped], server_mb)
     write_figure(panels, args.figure)
 
 
-def write_table(rows, args, enfuse, together=None, names=()):
+def write_table(rows, args, enfuse, together=None, names=(), server_mb=None):
     import datetime
 
     import torch
@@ -205,7 +232,7 @@ def write_table(rows, args, enfuse, together=None, names=()):
          "| stack | N | size | method | seconds | x enfuse | peak MB | seams % | detail % | PSNR dB |", "|---" * 10 + "|"]
     for r in rows:
         L.append(f"| {r['stack']} | {r['n']} | {r['size']} | {r['method']} | {r['seconds']:.2f} | " + (f"{r['ratio']:.2f}" if r["ratio"] else "-")
-                 + f" | {r['rss_mb']:.0f} | {r['seams']:.3f} | {r['detail']:.1f} | " + (f"{r['psnr']:.2f}" if "psnr" in r else "-") + " |")
+                 + f" | {'-' if r['method'] == SERVED else format(r['rss_mb'], '.0f')} | {r['seams']:.3f} | {r['detail']:.1f} | " + (f"{r['psnr']:.2f}" if "psnr" in r else "-") + " |")
     if enfuse:
         ours = {r["stack"]: r for r in rows if r["method"] == "ours (default, spline)"}
         enf = {r["stack"]: r for r in rows if r["method"] == "enfuse (hard mask)"}
@@ -216,6 +243,12 @@ def write_table(rows, args, enfuse, together=None, names=()):
               f"{min(ratios):.2f}x to {max(ratios):.2f}x)."]
         bigger = [s for s in ours if s.startswith("pcb x")]
         if bigger: L[-1] += " Enlarged, where the network is most of the time: " + ", ".join(f"{s} {ours[s]['ratio']:.2f}x" for s in bigger) + "."
+        served = {r["stack"]: r["ratio"] for r in rows if r["method"] == SERVED}
+        if served:
+            sr = [served[s] for s in served if s in SHIPPED]
+            L += ["", f"Through a resident server (`stackmff-nb serve`, started once): {statistics.median(sr):.2f}x enfuse's time (median over the "
+                  f"shipped stacks; {min(sr):.2f}x to {max(sr):.2f}x" + ("; " + ", ".join(f"{s} {served[s]:.2f}x" for s in bigger) if bigger else "")
+                  + f"). The server's peak RSS over the whole benchmark: {server_mb:.0f} MB."]
     if together:
         ours, enf = together["ours (default, spline)"], together["enfuse (hard mask)"]
         L += ["", f"Every shipped stack ({', '.join(names)}) in one command, `stackmff-nb fuse FOLDER_OF_STACKS` against enfuse run on each "
