@@ -10,7 +10,7 @@ import types
 os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
 # Public name -> the module that defines it. Each is imported when first used, so that the `stackmff-nb` program's
-# client (`stackmff_nb.client`, lesson 20) starts without torch.
+# client (`stackmff_nb.server.run`, lesson 20) starts without torch.
 _API = dict(StackError="core", Stack="io", read_stack="io", read_image="io", write_image="io", FusionResult="regression",
             StackMFFV2="model", load_model="model", fuse="fuse")
 __all__ = list(_API)

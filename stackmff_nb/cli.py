@@ -23,7 +23,7 @@ import numpy as np
 from .baselines import METHODS
 from .batch import plan_tasks
 from .core import StackError, colorize_index, is_device_error, resolve_device
-from .io import RAW_EXTS, list_images, read_exif, read_image, read_stack, refuse_existing, save_figure, write_fusion, write_image
+from .io import RAW_EXTS, list_images, read_exif, read_image, read_stack, save_figure, write_fusion, write_image
 
 # %% auto #0
 __all__ = ['subcommand', 'build_parser', 'at_least', 'byte_size', 'main', 'run', 'demo', 'fuse_cmd', 'train_cmd', 'eval_cmd',
@@ -164,6 +164,7 @@ def _fuse_args(p):
 def _fuse_one(src, out:Path, args, model) -> dict:
     "Fuse one stack into `out`; returns the summary."
     from stackmff_nb.fuse import fuse
+    from stackmff_nb.io import fused_name, refuse_existing
     if args.verbose and isinstance(src, (str, Path)) and Path(src).is_dir():
         skipped = []; list_images(src, ignored=skipped)
         if skipped: print(f"{src}: ignored {len(skipped)} file(s) that are not images: {', '.join(p.name for p in skipped)}", file=sys.stderr)
@@ -172,8 +173,7 @@ def _fuse_one(src, out:Path, args, model) -> dict:
     first = Path(st.paths[0]) if st.paths else None
     ext = first.suffix.lower() if first and first.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff") else ".png"
     if first and first.suffix.lower() in RAW_EXTS: ext = ".tif"                # developed RAW is 16-bit RGB
-    if st.dtype == np.uint16 and ext in (".jpg", ".jpeg"): ext = ".png"        # as `write_fusion` does
-    refuse_existing(out / f"fused{ext}", args.overwrite)                        # before the work, not after it
+    refuse_existing(out / fused_name(ext, st.dtype), args.overwrite)            # before the work, not after it
     crop = None
     if args.align:
         from stackmff_nb.align import AlignmentWarning, align_stack

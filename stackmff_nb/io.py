@@ -28,7 +28,8 @@ from .core import StackError, colorize_index, shared_setting
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'RAW_EXTS', 'READ_EXTS', 'natural_key', 'read_image', 'tiff_layout', 'refuse_existing', 'read_exif',
            'image_writer', 'write_image', 'RawDevelopment', 'write_dng', 'Stack', 'list_images', 'find_image',
-           'TiffStack', 'tiff_stacks', 'read_tiff_stack', 'read_stack', 'index_picture', 'write_fusion', 'save_figure']
+           'TiffStack', 'tiff_stacks', 'read_tiff_stack', 'read_stack', 'index_picture', 'fused_name', 'write_fusion',
+           'save_figure']
 
 # %% ../nbs/01_io.ipynb #c77048cd
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")                # read and written
@@ -484,14 +485,18 @@ def index_picture(index:np.ndarray, # (H,W) 0-based layer per pixel
     return pic
 
 # %% ../nbs/01_io.ipynb #6fb1e5bc
+def fused_name(ext:str, dtype) -> str:
+    "The fused image's file name in format `ext`: 16-bit pixels go to PNG, as JPEG cannot hold them."
+    return "fused" + (".png" if np.dtype(dtype) == np.uint16 and ext in (".jpg", ".jpeg") else ext)
+
 def write_fusion(out, # output folder (made if missing)
                  res, # a FusionResult: fused (H,W[,3]), index (H,W) or None, focus (H,W) or None, confidence (H,W) or None
                  ext:str=".png", # format of the fused image
                  overwrite:bool=False, exif:bytes=b"") -> list: # the paths written
     "Fused image, index map (.npy and a colour .png with legend), focus, confidence (and height) maps (.tif) into `out`: all or none."
     out, px = Path(out), dict(pixel_size=getattr(res, "pixel_size", None), unit=getattr(res, "unit", ""))
-    if res.fused.dtype == np.uint16 and ext in (".jpg", ".jpeg"): ext = ".png"
-    files = {out / f"fused{ext}": image_writer(out / f"fused{ext}", res.fused, exif=exif, **px)}
+    name = fused_name(ext, res.fused.dtype)
+    files = {out / name: image_writer(out / name, res.fused, exif=exif, **px)}
     if res.index is not None:
         n = max(int(res.index.max()) + 1 if res.index.size else 1, 2)
         files[out / "index.npy"] = lambda t: np.save(open(t, "wb"), res.index.astype(np.int16))
