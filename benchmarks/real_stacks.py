@@ -101,26 +101,29 @@ def enfuse_cmd(enfuse: str, frames: list, out: Path) -> list: return [enfuse, *E
 SERVED = "ours (default), resident server"
 
 
+def served(sock: Path) -> list: return ["env", f"STACKMFF_NB_SOCKET={sock}", CLI]   # our program, talking to the server at `sock`
+
+
 def start_server() -> tuple:
     "A detached `stackmff-nb serve` on a socket of its own: (socket path, pid). Commands of ours elsewhere see no server."
     import re
     os.environ["STACKMFF_NB_SOCKET"] = str(Path(tempfile.mkdtemp(prefix="noserve-")) / "none.sock")
     sock = Path(tempfile.mkdtemp(prefix="serve-")) / "s.sock"
-    r = subprocess.run(["env", f"STACKMFF_NB_SOCKET={sock}", CLI, "serve", "--detach", "--idle", "3600"], capture_output=True, text=True, check=True)
+    r = subprocess.run([*served(sock), "serve", "--detach", "--idle", "3600"], capture_output=True, text=True, check=True)
     return sock, int(re.search(r"pid (\d+)", r.stderr)[1])
 
 
 def stop_server(sock: Path, pid: int) -> float:
     "Stop the server; its peak RSS (MB) over the whole benchmark."
     hwm = next(int(l.split()[1]) for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("VmHWM")) / 1024
-    subprocess.run(["env", f"STACKMFF_NB_SOCKET={sock}", CLI, "serve", "--stop"], capture_output=True, check=True)
+    subprocess.run([*served(sock), "serve", "--stop"], capture_output=True, check=True)
     return hwm
 
 
-def commands(frames: list, work: Path, enfuse: str, sock: Path = None) -> dict:
+def commands(frames: list, work: Path, enfuse: str, sock: Path) -> dict:
     "The whole command of every method on one stack, each writing into its own folder under `work`."
     cmds = {k: [CLI, "fuse", *frames, "-o", str(work / f"method{i}"), "-q", "--overwrite", *extra] for i, (k, extra) in enumerate(OURS.items())}
-    if sock: cmds[SERVED] = ["env", f"STACKMFF_NB_SOCKET={sock}", CLI, "fuse", *frames, "-o", str(work / "served"), "-q", "--overwrite"]
+    cmds[SERVED] = [*served(sock), "fuse", *frames, "-o", str(work / "served"), "-q", "--overwrite"]
     if enfuse: cmds["enfuse (hard mask)"] = enfuse_cmd(enfuse, frames, work / "enfuse.tif")
     return cmds
 
@@ -199,14 +202,16 @@ def main(argv=None):
         st, out, res = outputs(frames, work)
         best = best_gradient(st.frames); ref = read_image(aif) if aif else None
         base = statistics.median(t["seconds"] for t in times["enfuse (hard mask)"]) if enfuse else None
-        for k, img in [*out.items(), (SERVED, out["ours (default, spline)"])]:
-            q = seams_and_detail(img, st.frames, best=best)
+        quality = {k: seams_and_detail(img, st.frames, best=best) for k, img in out.items()}
+        quality[SERVED] = quality["ours (default, spline)"]                     # the same bytes as the default's
+        for k, q in quality.items():
+            img = out.get(k, out["ours (default, spline)"])
             row = dict(stack=name, n=st.n, size=f"{st.size[1]}x{st.size[0]}", method=k, seconds=statistics.median(t["seconds"] for t in times[k]),
                        rss_mb=statistics.median(t["rss_mb"] for t in times[k]), **q)
             row["ratio"] = row["seconds"] / base if base else None
             if ref is not None: row["psnr"] = psnr_ssim(ref.astype(img.dtype), img)[0]
             rows.append(row); print(row, flush=True)
-        if name in SHIPPED and seams_and_detail(out["ours, select (Eq. 8)"], st.frames, best=best)["seams"] > 0.01:
+        if name in SHIPPED and quality["ours, select (Eq. 8)"]["seams"] > 0.01:
             panels.append((name, st, out, crops(st, out, res, best)))           # the stacks where Eq. 8 leaves seams
         shutil.rmtree(work, ignore_errors=True)
     if large: shutil.rmtree(large, ignore_errors=True)

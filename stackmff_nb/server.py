@@ -46,6 +46,10 @@ def is_private(folder:Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 # %% ../nbs/20_server.ipynb #2a609984
+def _send(s:socket.socket, request:dict, fds:list=()):
+    "One request: a byte that carries the file descriptors `fds`, then the request as a line of JSON (what `serve_one` reads)."
+    socket.send_fds(s, [b"R"], list(fds)); s.sendall(json.dumps(request).encode() + b"\n")
+
 def forward(argv:list) -> int | None:
     "Run the command `argv` in the resident server, if one listens: its exit status; None when there is none (run it here)."
     path = socket_path()
@@ -53,9 +57,7 @@ def forward(argv:list) -> int | None:
     s = socket.socket(socket.AF_UNIX)
     try:
         s.connect(str(path))
-        request = json.dumps(dict(argv=argv, cwd=os.getcwd(), env=dict(os.environ))).encode() + b"\n"
-        socket.send_fds(s, [b"C"], [0, 1, 2])                              # the command reads and writes this process's own streams
-        s.sendall(request)
+        _send(s, dict(argv=argv, cwd=os.getcwd(), env=dict(os.environ)), [0, 1, 2])   # the command uses this process's own streams
     except OSError: s.close(); return None                                  # a stale socket, a closed stream: run it here
     with s:
         try: reply = s.makefile("rb").readline()
@@ -190,7 +192,7 @@ def _serve_args(p):
 def _stop(path:Path) -> int:
     if not listening(path): print(f"no server listens at {path}", file=sys.stderr); return 0
     with socket.socket(socket.AF_UNIX) as s:
-        s.connect(str(path)); socket.send_fds(s, [b"S"], []); s.sendall(b'{"stop": true}\n'); s.makefile("rb").readline()
+        s.connect(str(path)); _send(s, {"stop": True}); s.makefile("rb").readline()
     print(f"stopped the server at {path}", file=sys.stderr); return 0
 
 def _detach(path:Path, idle:float) -> int:
