@@ -305,6 +305,11 @@ def _merge_stats(parts:list): # [(count, mean, var)] of disjoint parts -> mean, 
     var = sum(c * (v.double() + (m.double() - mean) ** 2) for c, m, v in parts) / n
     return mean.float(), var.float()
 
+def _exact_rows(fn, x:torch.Tensor, a:int, b:int, reach:int) -> torch.Tensor:
+    "Rows a:b of `fn(x)` for an `fn` whose output rows look `reach` rows beyond themselves: `fn` sees rows a-reach:b+reach only."
+    a0, b0 = max(0, a - reach), min(x.shape[2], b + reach)
+    return fn(x[:, :, a0:b0])[:, :, a - a0:b - a0]
+
 def _strip_level(conv:nn.Module, x:torch.Tensor, # (1,C,H,W), float or integer
                  gn:nn.GroupNorm, rows:int,
                  keep:bool=False, # keep the convolution's whole output (one map) instead of computing each strip twice
@@ -312,9 +317,7 @@ def _strip_level(conv:nn.Module, x:torch.Tensor, # (1,C,H,W), float or integer
     "An encoder level on a whole map in strips of rows: statistics merged over the strips, then normalised, pooled and activated."
     H, W = x.shape[2:]; bands = [(a, min(H, a + rows)) for a in range(0, H, rows)]
     reach = max((m.padding[0] for m in conv.modules() if isinstance(m, nn.Conv2d)), default=0)   # rows of context
-    def rows_of(a, b): # exact output rows a:b of `conv`
-        a0, b0 = max(0, a - reach), min(H, b + reach)
-        return conv(as_float(x[:, :, a0:b0]))[:, :, a - a0:b - a0]
+    def rows_of(a, b): return _exact_rows(lambda t: conv(as_float(t)), x, a, b, reach)
     if keep:
         y = torch.empty(1, gn.num_channels, H, W, device=x.device, memory_format=torch.channels_last)
         for a, b in bands: y[:, :, a:b] = rows_of(a, b)
@@ -330,8 +333,8 @@ def _first_bridge(bridge, ts:list, # the skips, 1/2 to 1/32 scale
     t0 = ts[0]; h = t0.shape[2]; reach = bridge.spatial.conv.padding[0]   # rows the spatial attention looks beyond a strip
     total = 0
     for a in range(0, h, rows):
-        b = min(h, a + rows); a0, b0 = max(0, a - reach), min(h, b + reach)
-        att, t = bridge.spatial([t0[:, :, a0:b0]])[0][:, :, a - a0:b - a0], t0[:, :, a:b]
+        b = min(h, a + rows); t = t0[:, :, a:b]
+        att = _exact_rows(lambda s: bridge.spatial([s])[0], t0, a, b, reach)
         total = total + (att * t + t).sum((2, 3), dtype=torch.float64)    # u = s + t, with s = a t
     s = [a * t for a, t in zip(bridge.spatial(ts[1:]), ts[1:])]; u = [si + t for si, t in zip(s, ts[1:])]
     pooled = norms.pooled("bridge", lambda: torch.cat([(total / (h * t0.shape[3])).float(), bridge.channel.pooled(u)], 1))
