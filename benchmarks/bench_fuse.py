@@ -48,10 +48,10 @@ def cpu_name():
     ext = [e for e, f in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AMX", "amx_tile")) if f in flags]
     return f"{name}, {'/'.join(ext) or 'no AVX2'}"
 
-def machine_speed() -> float:
-    "GMAC/s of one fixed 3x3 convolution (24 -> 32 channels, 256x640, channels-last, one thread), median of 20: this VM's speed drifts."
+def machine_speed(threads: int = 1) -> float:
+    "GMAC/s of one fixed 3x3 convolution (24 -> 32 channels, 256x640, channels-last) on `threads` threads, median of 20: this VM's speed drifts."
     import torch
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     x = torch.rand(1, 24, 256, 640).contiguous(memory_format=torch.channels_last); w = torch.rand(32, 24, 3, 3)
     ts = []
     with torch.inference_mode():

@@ -25,6 +25,13 @@ With `--large`, the pcb stack enlarged 3x and 5x (7 x 1920x1440 and 7 x 3200x240
 `fuse_profile.py --large` makes them) joins the time table: where the network, not the start, is the
 cost. The median over the shipped stacks leaves them out.
 
+A last table gives each stack's floor: the network's multiply-adds (`torch.utils.flop_counter`, counted at
+the size the network runs at) at the speed PyTorch's convolution reaches on the ConvGRU's shape on every
+core (`machine_speed`, measured before and after the rounds), everything else free. A time bar below the
+floor cannot be met by work on the rest of the command: only a faster convolution kernel, fewer
+multiplications (Winograd-style), lower precision or a smaller network go below it. A command in a fresh
+process also imports PyTorch first (`python -c "import torch"`, timed the same way): its floor adds that.
+
     python benchmarks/real_stacks.py [--runs 3] [--large] [--out benchmarks/real_stacks.md] [--figure benchmarks/real_stacks.jpg]
 """
 import argparse
@@ -159,6 +166,18 @@ def outputs(frames: list, work: Path) -> dict:
     return st, out, res["ours (default, spline)"]
 
 
+def network_gmac(st) -> tuple:
+    "(N, H', W', GMAC): the size the network runs at (luma padded to multiples of 32) and its multiply-adds, counted on a meta-device copy."
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from stackmff_nb.fuse import network_input
+    from stackmff_nb.model import StackMFFV2
+    shape = network_input(st.frames)[0].shape
+    with torch.no_grad(), FlopCounterMode(display=False) as fc: StackMFFV2().to("meta")(torch.empty(shape, device="meta"))
+    return (*shape[1:], fc.get_total_flops() / 2e9)
+
+
 def crops(st, out: dict, res, best, size: int = 96) -> list:
     "Two crops: where Eq. 8 adds the most edges no frame has, and where most strong edges have a confidence below 0.3."
     import cv2
@@ -186,6 +205,7 @@ def main(argv=None):
     import compileall
 
     import stackmff_nb
+    from benchmarks.bench_fuse import machine_speed
     from stackmff_nb.composite import best_gradient, seams_and_detail
     from stackmff_nb.evaluate import psnr_ssim
     from stackmff_nb.io import read_image
@@ -193,13 +213,15 @@ def main(argv=None):
     enfuse = shutil.which("enfuse")
     if not enfuse: print("enfuse not found: its rows are left out (Debian: apt-get install enfuse)", flush=True)
     large = Path(tempfile.mkdtemp(prefix="large-")) if args.large else None
-    rows, panels, sts = [], [], stacks(args.stacks, large)
+    rows, panels, sts, nets, speeds = [], [], stacks(args.stacks, large), {}, [machine_speed(os.cpu_count())]
+    torch_s = statistics.median(timed([sys.executable, "-c", "import torch"])["seconds"] for _ in range(args.runs))
     sock, pid = start_server()
     for name, frames, aif in sts:
         work = Path(tempfile.mkdtemp(prefix="real-"))
         cmds = commands(frames, work, enfuse, sock)
         times = alternating(cmds, args.runs)
         st, out, res = outputs(frames, work)
+        nets[name] = network_gmac(st)
         best = best_gradient(st.frames); ref = read_image(aif) if aif else None
         base = statistics.median(t["seconds"] for t in times["enfuse (hard mask)"]) if enfuse else None
         quality = {k: seams_and_detail(img, st.frames, best=best) for k, img in out.items()}
@@ -215,14 +237,41 @@ def main(argv=None):
             panels.append((name, st, out, crops(st, out, res, best)))           # the stacks where Eq. 8 leaves seams
         shutil.rmtree(work, ignore_errors=True)
     if large: shutil.rmtree(large, ignore_errors=True)
-    server_mb = stop_server(sock, pid)
+    server_mb = stop_server(sock, pid); speeds.append(machine_speed(os.cpu_count()))
     shipped = [s for s in sts if s[0] in SHIPPED]
     together = one_command(shipped, args.runs, enfuse) if enfuse and len(shipped) > 1 else None
-    write_table(rows, args, enfuse, together, [s[0] for s in shipped], server_mb)
+    write_table(rows, args, enfuse, together, [s[0] for s in shipped], server_mb, floor_table(rows, nets, speeds, torch_s))
     write_figure(panels, args.figure)
 
 
-def write_table(rows, args, enfuse, together=None, names=(), server_mb=None):
+BAR, MEDIAN_BAR = 3.0, 2.0  # issue 22: no stack over 3.0x enfuse's whole-command time, the median over the shipped stacks at most 2.0x
+
+
+def floor_table(rows, nets: dict, speeds: list, torch_s: float) -> list:
+    "Markdown lines: each stack's network size, multiply-adds and floor (seconds at the faster speed measured; plus `torch_s` in a fresh process)."
+    speed = max(speeds); t = {(r["stack"], r["method"]): r for r in rows}
+    L = ["", f"The network's floor: its multiply-adds at {speed:.0f} GMAC/s, a 3x3 convolution of the ConvGRU's shape on all {os.cpu_count()} cores (`machine_speed`: "
+         f"{speeds[0]:.0f} GMAC/s before the rounds, {speeds[1]:.0f} after; the faster counts), with nothing else costing any time; in a fresh process PyTorch's import comes first "
+         f"(`python -c \"import torch\"`: {torch_s:.2f} s, median of the rounds).", "",
+         "| stack | network runs at | GMAC | floor s | floor x enfuse | ours, server x enfuse | fresh floor x enfuse | ours, fresh x enfuse |",
+         "|---" * 8 + "|"]
+    over, shipped = [], []
+    for name, (n, h, w, gmac) in nets.items():
+        enf = t.get((name, "enfuse (hard mask)")); floor = gmac / speed
+        ratio = lambda m: f"{t[(name, m)]['ratio']:.2f}" if enf and (name, m) in t else "-"
+        of = lambda s: f"{s / enf['seconds']:.2f}" if enf else "-"
+        L.append(f"| {name} | {n} x {w}x{h} | {gmac:.1f} | {floor:.2f} | {of(floor)} | {ratio(SERVED)} | {of(floor + torch_s)} | "
+                 f"{ratio('ours (default, spline)')} |")
+        if enf and name in SHIPPED: shipped.append((floor / enf["seconds"], (floor + torch_s) / enf["seconds"]))
+        if enf and name in SHIPPED and floor / enf["seconds"] > BAR: over.append(f"{name} ({floor / enf['seconds']:.2f}x)")
+    if shipped: L += ["", f"Median over the shipped stacks: the floor {statistics.median(f for f, _ in shipped):.2f}x enfuse's time, the fresh floor "
+                      f"{statistics.median(f for _, f in shipped):.2f}x (the bar for the median: {MEDIAN_BAR:.1f}x)."]
+    if over: L += ["", f"Over {BAR:.1f}x enfuse's time by the network's floor alone: {', '.join(over)}. There the bar cannot be met by this "
+                   "network with PyTorch's float32 convolution on this machine, whatever the rest of the command costs."]
+    return L
+
+
+def write_table(rows, args, enfuse, together=None, names=(), server_mb=None, floor=()):
     import datetime
 
     import torch
@@ -259,6 +308,7 @@ def write_table(rows, args, enfuse, together=None, names=(), server_mb=None):
         L += ["", f"Every shipped stack ({', '.join(names)}) in one command, `stackmff-nb fuse FOLDER_OF_STACKS` against enfuse run on each "
               f"in turn, median of {args.runs} alternating rounds:", "", "| command | seconds | x enfuse |", "|---|---|---|",
               f"| ours (default, spline), one process | {ours:.2f} | {ours / enf:.2f} |", f"| enfuse (hard mask), one per stack | {enf:.2f} | 1.00 |"]
+    L += list(floor)
     L += ["", "![crops](real_stacks.jpg)", "",
           "The figure: for each stack where Eq. 8 leaves seams, the crop where it leaves the most (top) and the crop where most strong edges have a confidence "
           "below 0.3 (bottom: occlusion edges, mostly), fused by each method. What to notice: Eq. 8 and the Laplacian argmax leave blotches in "
