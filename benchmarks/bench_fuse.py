@@ -40,13 +40,14 @@ def make_stack(folder: Path, n: int, h: int, w: int):
         cv2.imwrite(str(folder / f"{k:03d}.jpg"), cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
 
 def cpu_name():
-    "The CPU model and its widest vector extensions, from /proc/cpuinfo."
+    "The CPU's name, family and model, and its widest vector extensions, from /proc/cpuinfo."
     try: info = Path("/proc/cpuinfo").read_text()
     except OSError: return "unknown CPU"
-    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "unknown CPU")
-    flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
+    field = lambda key, default="": next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.split(":")[0].strip() == key), default)
+    flags = field("flags").split()
     ext = [e for e, f in (("AVX2", "avx2"), ("AVX-512", "avx512f"), ("AMX", "amx_tile")) if f in flags]
-    return f"{name}, {'/'.join(ext) or 'no AVX2'}"
+    # a virtual machine may hide the model's name ("AMD EPYC"); family and model still tell its generation (25/17: Zen 4, 26: Zen 5)
+    return f"{field('model name', 'unknown CPU')} (family {field('cpu family', '?')}, model {field('model', '?')}), {'/'.join(ext) or 'no AVX2'}"
 
 def machine_speed(threads: int = 1) -> float:
     "GMAC/s of one fixed 3x3 convolution (24 -> 32 channels, 256x640, channels-last) on `threads` threads, median of 20: this VM's speed drifts."

@@ -27,10 +27,11 @@ cost. The median over the shipped stacks leaves them out.
 
 A last table gives each stack's floor: the network's multiply-adds (`torch.utils.flop_counter`, counted at
 the size the network runs at) at the speed PyTorch's convolution reaches on the ConvGRU's shape on every
-core (`machine_speed`, measured before and after the rounds), everything else free. A time bar below the
-floor cannot be met by work on the rest of the command: only a faster convolution kernel, fewer
-multiplications (Winograd-style), lower precision or a smaller network go below it. A command in a fresh
-process also imports PyTorch first (`python -c "import torch"`, timed the same way): its floor adds that.
+core (`machine_speed`, measured before each stack's rounds and after the last; the fastest counts),
+everything else free. A time bar below the floor cannot be met by work on the rest of the command: only a
+faster convolution kernel, fewer multiplications (Winograd-style), lower precision or a smaller network go
+below it. A command in a fresh process also imports PyTorch first (`python -c "import torch"`, one more
+command in every round; the fastest counts): its floor adds that.
 
     python benchmarks/real_stacks.py [--runs 3] [--large] [--out benchmarks/real_stacks.md] [--figure benchmarks/real_stacks.jpg]
 """
@@ -106,6 +107,7 @@ def enfuse_cmd(enfuse: str, frames: list, out: Path) -> list: return [enfuse, *E
 
 
 SERVED = "ours (default), resident server"
+IMPORT = "import torch"
 
 
 def served(sock: Path) -> list: return ["env", f"STACKMFF_NB_SOCKET={sock}", CLI]   # our program, talking to the server at `sock`
@@ -132,6 +134,7 @@ def commands(frames: list, work: Path, enfuse: str, sock: Path) -> dict:
     cmds = {k: [CLI, "fuse", *frames, "-o", str(work / f"method{i}"), "-q", "--overwrite", *extra] for i, (k, extra) in enumerate(OURS.items())}
     cmds[SERVED] = [*served(sock), "fuse", *frames, "-o", str(work / "served"), "-q", "--overwrite"]
     if enfuse: cmds["enfuse (hard mask)"] = enfuse_cmd(enfuse, frames, work / "enfuse.tif")
+    cmds[IMPORT] = [sys.executable, "-c", "import torch"]                      # what every fresh command of ours pays first
     return cmds
 
 
@@ -213,13 +216,12 @@ def main(argv=None):
     enfuse = shutil.which("enfuse")
     if not enfuse: print("enfuse not found: its rows are left out (Debian: apt-get install enfuse)", flush=True)
     large = Path(tempfile.mkdtemp(prefix="large-")) if args.large else None
-    rows, panels, sts, nets, speeds = [], [], stacks(args.stacks, large), {}, [machine_speed(os.cpu_count())]
-    torch_s = statistics.median(timed([sys.executable, "-c", "import torch"])["seconds"] for _ in range(args.runs))
+    rows, panels, sts, nets, speeds, imports = [], [], stacks(args.stacks, large), {}, [], []
     sock, pid = start_server()
     for name, frames, aif in sts:
         work = Path(tempfile.mkdtemp(prefix="real-"))
-        cmds = commands(frames, work, enfuse, sock)
-        times = alternating(cmds, args.runs)
+        cmds = commands(frames, work, enfuse, sock); speeds.append(machine_speed(os.cpu_count()))
+        times = alternating(cmds, args.runs); imports += [t["seconds"] for t in times[IMPORT]]
         st, out, res = outputs(frames, work)
         nets[name] = network_gmac(st)
         best = best_gradient(st.frames); ref = read_image(aif) if aif else None
@@ -240,7 +242,7 @@ def main(argv=None):
     server_mb = stop_server(sock, pid); speeds.append(machine_speed(os.cpu_count()))
     shipped = [s for s in sts if s[0] in SHIPPED]
     together = one_command(shipped, args.runs, enfuse) if enfuse and len(shipped) > 1 else None
-    write_table(rows, args, enfuse, together, [s[0] for s in shipped], server_mb, floor_table(rows, nets, speeds, torch_s))
+    write_table(rows, args, enfuse, together, [s[0] for s in shipped], server_mb, floor_table(rows, nets, speeds, min(imports)))
     write_figure(panels, args.figure)
 
 
@@ -248,11 +250,11 @@ BAR, MEDIAN_BAR = 3.0, 2.0  # issue 22: no stack over 3.0x enfuse's whole-comman
 
 
 def floor_table(rows, nets: dict, speeds: list, torch_s: float) -> list:
-    "Markdown lines: each stack's network size, multiply-adds and floor (seconds at the faster speed measured; plus `torch_s` in a fresh process)."
+    "Markdown lines: each stack's network size, multiply-adds and floor (seconds at the fastest speed measured; plus `torch_s` in a fresh process)."
     speed = max(speeds); t = {(r["stack"], r["method"]): r for r in rows}
-    L = ["", f"The network's floor: its multiply-adds at {speed:.0f} GMAC/s, a 3x3 convolution of the ConvGRU's shape on all {os.cpu_count()} cores (`machine_speed`: "
-         f"{speeds[0]:.0f} GMAC/s before the rounds, {speeds[1]:.0f} after; the faster counts), with nothing else costing any time; in a fresh process PyTorch's import comes first "
-         f"(`python -c \"import torch\"`: {torch_s:.2f} s, median of the rounds).", "",
+    L = ["", f"The network's floor: its multiply-adds at {speed:.0f} GMAC/s, a 3x3 convolution of the ConvGRU's shape on all {os.cpu_count()} cores (`machine_speed`, "
+         f"{min(speeds):.0f} to {speed:.0f} GMAC/s over the run; the fastest counts), with nothing else costing any time; in a fresh process PyTorch's import "
+         f"comes first (`python -c \"import torch\"` in every round: {torch_s:.2f} s, the fastest).", "",
          "| stack | network runs at | GMAC | floor s | floor x enfuse | ours, server x enfuse | fresh floor x enfuse | ours, fresh x enfuse |",
          "|---" * 8 + "|"]
     over, shipped = [], []
@@ -278,7 +280,7 @@ def write_table(rows, args, enfuse, together=None, names=(), server_mb=None, flo
 
     from benchmarks.bench_fuse import cpu_name
     L = [f"# Real stacks: our default beside enfuse ({cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {datetime.date.today()})", "",
-         f"Produced by `python benchmarks/real_stacks.py --runs {args.runs}`. Time: the whole command in a fresh process (interpreter start, "
+         f"Produced by `python benchmarks/real_stacks.py --runs {args.runs}{' --large' * args.large}`. Time: the whole command in a fresh process (interpreter start, "
          f"imports, decoding, the network, compositing, encoding, every output file), median of {args.runs} rounds with the methods alternating; "
          "RSS: the process's peak. Seams: % of pixels with an edge no frame has there (more than 10 grey levels above the frames' best gradient "
          "within one pixel); detail: % of the frames' best per-pixel gradient kept (`seams_and_detail`, lesson 11). PSNR against the all-in-focus "

@@ -109,4 +109,5 @@ def test_real_stacks_benchmark_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     table = out.read_text()
     assert "| ring | 6 | 640x480 | ours (default, spline) |" in table and "| ring | 6 | 640x480 | ours, select (Eq. 8) |" in table
+    assert "| ring | 6 x 640x480 | 38.7 |" in table          # the floor's multiply-adds: 6 x 640x480 x 20,983 per pixel and layer
     assert cv2.imread(str(fig)) is not None
